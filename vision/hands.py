@@ -1,0 +1,77 @@
+"""Hand landmarks for tracked people: regions from the body pose or the previous frame's
+hand, run as one batch."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from models.hand_landmarks import HandLandmarker, hand_roi_from_landmarks, hand_roi_from_pose
+from models.roi import Roi
+from vision.config import PerceptionConfig
+from vision.joints import HandSide, Joint
+from vision.tracking import Track
+
+HAND_JOINTS: dict[HandSide, tuple[Joint, Joint, Joint]] = {
+    HandSide.LEFT: (Joint.LEFT_WRIST, Joint.LEFT_INDEX, Joint.LEFT_PINKY),
+    HandSide.RIGHT: (Joint.RIGHT_WRIST, Joint.RIGHT_INDEX, Joint.RIGHT_PINKY),
+}
+MIN_WRIST_VISIBILITY = 0.5
+
+
+def hand_is_raised(keypoints: np.ndarray, wrist: Joint) -> bool:
+    """Is the wrist above the hip line, measured along the body's hip-to-shoulder axis?"""
+    hips = (keypoints[Joint.LEFT_HIP, :2] + keypoints[Joint.RIGHT_HIP, :2]) / 2
+    shoulders = (keypoints[Joint.LEFT_SHOULDER, :2] + keypoints[Joint.RIGHT_SHOULDER, :2]) / 2
+    axis = shoulders - hips
+    length = float(np.linalg.norm(axis))
+    if length < 1e-6:
+        return False
+    along = float(np.dot(keypoints[wrist, :2] - hips, axis / length))
+    # Slightly below the hip still counts: a gesture starts at the waist.
+    return along > -0.1 * length
+
+
+def hand_rois_for(track: Track, config: PerceptionConfig) -> list[tuple[HandSide, Roi]]:
+    """Which of a person's hands to look at this frame, and where."""
+    wanted: list[tuple[HandSide, Roi]] = []
+    for side, (wrist, index, pinky) in HAND_JOINTS.items():
+        kp = track.keypoints
+        if kp[wrist, 2] < MIN_WRIST_VISIBILITY:
+            continue
+        if config.hands == "raised" and not hand_is_raised(kp, wrist):
+            continue
+        previous = track.hand_rois[side]
+        roi = previous if previous is not None else hand_roi_from_pose(kp[wrist], kp[index], kp[pinky])
+        if roi.width < config.hand_min_px:
+            continue
+        wanted.append((side, roi))
+    return wanted
+
+
+def update_hands(
+    image: np.ndarray, tracks: list[Track], landmarker: HandLandmarker, config: PerceptionConfig
+) -> None:
+    """Run the hand model for all tracks at once and store the hands on the tracks."""
+    jobs: list[tuple[Track, HandSide, Roi]] = []
+    for track in tracks:
+        track.hands[:] = 0.0
+        track.hand_scores[:] = 0.0
+        if config.hands == "off":
+            continue
+        jobs.extend((track, side, roi) for side, roi in hand_rois_for(track, config))
+    if not jobs:
+        for track in tracks:
+            track.hand_rois = [None, None]
+        return
+    result = landmarker.run(image, [roi for _, _, roi in jobs])
+    seen: set[tuple[int, HandSide]] = set()
+    for (track, side, _), keypoints, score in zip(jobs, result.keypoints, result.score, strict=True):
+        if score >= config.hand_presence:
+            track.hands[side] = keypoints
+            track.hand_scores[side] = score
+            track.hand_rois[side] = hand_roi_from_landmarks(keypoints)
+            seen.add((track.track_id, side))
+    for track in tracks:
+        for side in HandSide:
+            if (track.track_id, side) not in seen:
+                track.hand_rois[side] = None
