@@ -28,6 +28,10 @@ class PerceptionConfig(BaseModel):
         0.5, ge=0, le=1, title="Torso visibility to start a track",
         description="Mean visibility of shoulders and hips a new track needs (rejects phantoms in empty scenes).",
     )
+    certain_presence: float = Field(
+        0.999, ge=0, le=1, title="Presence reported at once",
+        description="A new person whose landmark presence reaches this (with a visible torso) is reported from its first frame.",
+    )
     confirm_frames: int = Field(
         3, ge=1, title="Frames to start a track",
         description="A new track is reported after it has persisted this many frames and moved (or, when still, after confirm_still_frames).",

@@ -100,6 +100,8 @@ class OnnxPerception:
                 continue
             kept.append(box)
             track = self.tracks.start(now, landmarks.next_rois[index], box)
+            if landmarks.score[index] >= self.config.certain_presence:
+                track.confirmed = True
             track.update(
                 now, landmarks.next_rois[index], box, float(landmarks.score[index]),
                 landmarks.keypoints[index], landmarks.world[index],

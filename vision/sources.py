@@ -103,12 +103,20 @@ class VideoFileSource:
                 f"{self.path}: no frame could be decoded; the video is corrupt or truncated "
                 "before its first frame"
             )
-        expected = self.frame_count()
-        if self.stopped_early is None and expected is not None and index < expected * 0.98:
+        if self.stopped_early is None and self._ended_before_announced(index, last_time):
             self.stopped_early = (
-                f"{self.path}: the file ended at frame {index} (t={last_time:.2f} s) of "
-                f"{expected} announced; it looks truncated"
+                f"{self.path}: the file ended at frame {index} (t={last_time:.2f} s), before "
+                "the length its header announces; it looks truncated"
             )
+
+    def _ended_before_announced(self, frames_read: int, last_time: float) -> bool:
+        expected = self.frame_count()
+        if expected is not None:
+            return frames_read < expected * 0.98
+        if self.container.duration:
+            announced = self.container.duration / av.time_base
+            return last_time < announced * 0.95 - 2.0 / (self.fps() or 25.0)
+        return False
 
     def close(self) -> None:
         self.container.close()

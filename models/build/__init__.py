@@ -1,0 +1,1 @@
+"""Reproducible build of models/onnx/ from the MediaPipe wheel (see build.py)."""

@@ -1,0 +1,39 @@
+"""Choosing a perception backend by name."""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol
+
+from vision.config import PerceptionConfig
+from vision.frame import FrameResult
+from vision.pipeline import StageTimes
+from vision.sources import Frame
+
+BackendName = Literal["onnx", "mediapipe"]
+BACKENDS: tuple[BackendName, ...] = ("onnx", "mediapipe")
+
+
+class Perception(Protocol):
+    times: StageTimes
+
+    def process(self, frame: Frame) -> FrameResult: ...
+
+
+class BackendError(Exception):
+    """A backend that cannot be used on this installation, and how to make it usable."""
+
+
+def create_perception(backend: BackendName, config: PerceptionConfig) -> Perception:
+    if backend == "onnx":
+        from models.runtime import OnnxNetwork
+        from vision.pipeline import OnnxPerception
+
+        return OnnxPerception(config, OnnxNetwork)
+    try:
+        from vision.mediapipe_backend import MediaPipePerception
+    except ImportError as error:
+        raise BackendError(
+            f"the mediapipe backend is not installed ({error}); install it with "
+            "pip install 'etiquette-monitor[mediapipe]'"
+        ) from error
+    return MediaPipePerception(config)

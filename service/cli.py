@@ -1,0 +1,147 @@
+"""The `etiquette` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from service.analyze import analyze
+from service.backends import BACKENDS, BackendError
+from vision.config import PerceptionConfig
+from vision.sources import SourceError
+
+SAMPLES = Path(__file__).resolve().parent / "samples"
+DEMO_SAMPLE = SAMPLES / "intel_one_by_one.mp4"
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed as one line, exit code 2."""
+
+
+def _perception_config(args: argparse.Namespace) -> PerceptionConfig:
+    return PerceptionConfig(threads=args.threads, hands=args.hands)
+
+
+def _add_perception_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--threads", type=int, default=2, help="inference threads (default 2)")
+    parser.add_argument(
+        "--hands", choices=("off", "raised", "always"), default="raised",
+        help="when to run the hand model (default: raised hands only)",
+    )
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    summary = analyze(
+        args.source, Path(args.out), backend=args.backend, annotate=args.annotate,
+        config=_perception_config(args),
+    )
+    for line in summary.lines():
+        print(line, file=sys.stderr if line.startswith("warning") else sys.stdout)
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from service.bench import bench, load_truth
+
+    truth = load_truth(Path(args.truth)) if args.truth else None
+    report = bench(
+        args.source, _perception_config(args), max_frames=args.frames, peer=not args.no_peer,
+        truth=truth,
+    )
+    print(json.dumps(report))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    print(f"analyzing the bundled sample {DEMO_SAMPLE.name} (CC-BY-4.0, see NOTICE) ...")
+    summary = analyze(str(DEMO_SAMPLE), out, annotate=True, config=PerceptionConfig())
+    for line in summary.lines():
+        print(line)
+    print(f"open {out / 'annotated.mp4'} in a browser or video player to see the tracks")
+    return 0
+
+
+def cmd_models_build(args: argparse.Namespace) -> int:
+    from models.build.build import build_models
+
+    wheel = Path(args.wheel) if args.wheel else None
+    manifest = build_models(Path(args.out), wheel=wheel)
+    for name, entry in manifest.models.items():
+        print(f"{name}: {Path(args.out) / entry.file} sha256 {entry.sha256[:12]}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="etiquette",
+        description="Service-etiquette monitor for bank branches: pose, hands and tracks from "
+        "a lobby camera, on the CPU.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    analyze_parser = commands.add_parser(
+        "analyze", help="process every frame of a video, image folder or camera",
+        description="Process every frame of SOURCE and write DIR/tracks.jsonl (one JSON object "
+        "per frame) and, with --annotate, DIR/annotated.mp4.",
+    )
+    analyze_parser.add_argument("source", help="video file, image folder, rtsp:// URL or webcam index")
+    analyze_parser.add_argument("--out", required=True, help="output folder")
+    analyze_parser.add_argument("--backend", choices=BACKENDS, default="onnx",
+                                help="onnx (default, bundled) or mediapipe (optional extra)")
+    analyze_parser.add_argument("--annotate", action="store_true",
+                                help="also write a browser-playable video with skeletons and ids")
+    _add_perception_flags(analyze_parser)
+    analyze_parser.set_defaults(handler=cmd_analyze)
+
+    bench_parser = commands.add_parser(
+        "bench", help="measure speed and memory against the MediaPipe Tasks peer",
+        description="Run SOURCE through our pipeline and through MediaPipe Tasks PoseLandmarker "
+        "(VIDEO mode) in one run; print one JSON line with per-stage median ms, fps, peak RSS "
+        "and the fps ratio.",
+    )
+    bench_parser.add_argument("source")
+    bench_parser.add_argument("--frames", type=int, default=None, help="stop after N frames")
+    bench_parser.add_argument("--no-peer", action="store_true", help="skip the MediaPipe peer")
+    bench_parser.add_argument("--truth", help="JSON with visible frame ranges, to count true "
+                              "and false person-frames")
+    _add_perception_flags(bench_parser)
+    bench_parser.set_defaults(handler=cmd_bench)
+
+    demo_parser = commands.add_parser(
+        "demo", help="analyze the bundled sample and write an annotated video",
+    )
+    demo_parser.add_argument("--out", default="etiquette-demo", help="output folder")
+    demo_parser.set_defaults(handler=cmd_demo)
+
+    models_parser = commands.add_parser("models", help="model files")
+    models_commands = models_parser.add_subparsers(dest="models_command", required=True)
+    build = models_commands.add_parser(
+        "build", help="rebuild the ONNX files from the mediapipe 0.10.21 wheel",
+        description="Fetch the mediapipe 0.10.21 wheel (or use --wheel), convert its pose, "
+        "hand and face networks to ONNX and write the manifest.",
+    )
+    build.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "models" / "onnx"))
+    build.add_argument("--wheel", help="a downloaded mediapipe-0.10.21 wheel")
+    build.set_defaults(handler=cmd_models_build)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.handler(args)
+    except (SourceError, BackendError, CliError) as error:
+        print(f"etiquette: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
