@@ -22,7 +22,7 @@ LANDMARK_ROI_SCALE = 1.25
 
 
 def sigmoid(values: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(values, -80.0, 80.0)))
+    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(values, -80.0, 80.0))), dtype=np.float64)
 
 
 @dataclass(frozen=True, slots=True)

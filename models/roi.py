@@ -80,7 +80,7 @@ class Roi:
         cos_r, sin_r = math.cos(self.rotation), math.sin(self.rotation)
         local_x = (points[..., 0] - 0.5) * self.width
         local_y = (points[..., 1] - 0.5) * self.height
-        out = np.empty(points.shape[:-1] + (2,), dtype=np.float64)
+        out = np.empty((*points.shape[:-1], 2), dtype=np.float64)
         out[..., 0] = self.center_x + cos_r * local_x - sin_r * local_y
         out[..., 1] = self.center_y + sin_r * local_x + cos_r * local_y
         return out

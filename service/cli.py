@@ -29,14 +29,19 @@ def _perception_config(args: argparse.Namespace) -> PerceptionConfig:
 def _add_perception_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=2, help="inference threads (default 2)")
     parser.add_argument(
-        "--hands", choices=("off", "raised", "always"), default="raised",
+        "--hands",
+        choices=("off", "raised", "always"),
+        default="raised",
         help="when to run the hand model (default: raised hands only)",
     )
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     summary = analyze(
-        args.source, Path(args.out), backend=args.backend, annotate=args.annotate,
+        args.source,
+        Path(args.out),
+        backend=args.backend,
+        annotate=args.annotate,
         config=_perception_config(args),
     )
     for line in summary.lines():
@@ -49,7 +54,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     truth = load_truth(Path(args.truth)) if args.truth else None
     report = bench(
-        args.source, _perception_config(args), max_frames=args.frames, peer=not args.no_peer,
+        args.source,
+        _perception_config(args),
+        max_frames=args.frames,
+        peer=not args.no_peer,
         truth=truth,
     )
     print(json.dumps(report))
@@ -85,21 +93,32 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     analyze_parser = commands.add_parser(
-        "analyze", help="process every frame of a video, image folder or camera",
+        "analyze",
+        help="process every frame of a video, image folder or camera",
         description="Process every frame of SOURCE and write DIR/tracks.jsonl (one JSON object "
         "per frame) and, with --annotate, DIR/annotated.mp4.",
     )
-    analyze_parser.add_argument("source", help="video file, image folder, rtsp:// URL or webcam index")
+    analyze_parser.add_argument(
+        "source", help="video file, image folder, rtsp:// URL or webcam index"
+    )
     analyze_parser.add_argument("--out", required=True, help="output folder")
-    analyze_parser.add_argument("--backend", choices=BACKENDS, default="onnx",
-                                help="onnx (default, bundled) or mediapipe (optional extra)")
-    analyze_parser.add_argument("--annotate", action="store_true",
-                                help="also write a browser-playable video with skeletons and ids")
+    analyze_parser.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="onnx",
+        help="onnx (default, bundled) or mediapipe (optional extra)",
+    )
+    analyze_parser.add_argument(
+        "--annotate",
+        action="store_true",
+        help="also write a browser-playable video with skeletons and ids",
+    )
     _add_perception_flags(analyze_parser)
     analyze_parser.set_defaults(handler=cmd_analyze)
 
     bench_parser = commands.add_parser(
-        "bench", help="measure speed and memory against the MediaPipe Tasks peer",
+        "bench",
+        help="measure speed and memory against the MediaPipe Tasks peer",
         description="Run SOURCE through our pipeline and through MediaPipe Tasks PoseLandmarker "
         "(VIDEO mode) in one run; print one JSON line with per-stage median ms, fps, peak RSS "
         "and the fps ratio.",
@@ -107,13 +126,15 @@ def build_parser() -> argparse.ArgumentParser:
     bench_parser.add_argument("source")
     bench_parser.add_argument("--frames", type=int, default=None, help="stop after N frames")
     bench_parser.add_argument("--no-peer", action="store_true", help="skip the MediaPipe peer")
-    bench_parser.add_argument("--truth", help="JSON with visible frame ranges, to count true "
-                              "and false person-frames")
+    bench_parser.add_argument(
+        "--truth", help="JSON with visible frame ranges, to count true and false person-frames"
+    )
     _add_perception_flags(bench_parser)
     bench_parser.set_defaults(handler=cmd_bench)
 
     demo_parser = commands.add_parser(
-        "demo", help="analyze the bundled sample and write an annotated video",
+        "demo",
+        help="analyze the bundled sample and write an annotated video",
     )
     demo_parser.add_argument("--out", default="etiquette-demo", help="output folder")
     demo_parser.set_defaults(handler=cmd_demo)
@@ -121,11 +142,14 @@ def build_parser() -> argparse.ArgumentParser:
     models_parser = commands.add_parser("models", help="model files")
     models_commands = models_parser.add_subparsers(dest="models_command", required=True)
     build = models_commands.add_parser(
-        "build", help="rebuild the ONNX files from the mediapipe 0.10.21 wheel",
+        "build",
+        help="rebuild the ONNX files from the mediapipe 0.10.21 wheel",
         description="Fetch the mediapipe 0.10.21 wheel (or use --wheel), convert its pose, "
         "hand and face networks to ONNX and write the manifest.",
     )
-    build.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "models" / "onnx"))
+    build.add_argument(
+        "--out", default=str(Path(__file__).resolve().parents[1] / "models" / "onnx")
+    )
     build.add_argument("--wheel", help="a downloaded mediapipe-0.10.21 wheel")
     build.set_defaults(handler=cmd_models_build)
     return parser

@@ -14,8 +14,8 @@ MIN_VISIBILITY = 0.5
 def track_color(track_id: int) -> tuple[int, int, int]:
     """A stable, distinct RGB colour per track id."""
     hue = (track_id * 47) % 180
-    hsv = np.uint8([[[hue, 200, 255]]])
-    r, g, b = cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)[0, 0]
+    hsv = np.array([[[hue, 200, 255]]], dtype=np.uint8)
+    r, g, b = np.asarray(cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB))[0, 0]
     return int(r), int(g), int(b)
 
 
@@ -29,22 +29,39 @@ def draw_people(image: np.ndarray, result: FrameResult) -> np.ndarray:
         keypoints = people.keypoints[row]
         for a, b in BODY_BONES:
             if keypoints[a, 2] >= MIN_VISIBILITY and keypoints[b, 2] >= MIN_VISIBILITY:
-                cv2.line(canvas, _pt(keypoints[a]), _pt(keypoints[b]), color, thickness, cv2.LINE_AA)
+                cv2.line(
+                    canvas, _pt(keypoints[a]), _pt(keypoints[b]), color, thickness, cv2.LINE_AA
+                )
         for point in keypoints:
             if point[2] >= MIN_VISIBILITY:
                 cv2.circle(canvas, _pt(point), thickness + 1, color, -1, cv2.LINE_AA)
         for side in HandSide:
             if people.hand_scores[row, side] >= MIN_VISIBILITY:
                 hand = people.hands[row, side]
-                for a, b in HAND_BONES:
-                    cv2.line(canvas, _pt(hand[a]), _pt(hand[b]), (255, 255, 255), 1, cv2.LINE_AA)
+                for joint_a, joint_b in HAND_BONES:
+                    cv2.line(
+                        canvas,
+                        _pt(hand[joint_a]),
+                        _pt(hand[joint_b]),
+                        (255, 255, 255),
+                        1,
+                        cv2.LINE_AA,
+                    )
         x1, y1, x2, y2 = (int(v) for v in people.boxes[row])
         cv2.rectangle(canvas, (x1, y1), (x2, y2), color, 1)
         label = f"#{int(people.track_ids[row])}"
-        cv2.putText(canvas, label, (x1 + 2, max(12, y1 + 14)), cv2.FONT_HERSHEY_SIMPLEX,
-                    0.5 * thickness, color, thickness, cv2.LINE_AA)
+        cv2.putText(
+            canvas,
+            label,
+            (x1 + 2, max(12, y1 + 14)),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.5 * thickness,
+            color,
+            thickness,
+            cv2.LINE_AA,
+        )
     return canvas
 
 
 def _pt(point: np.ndarray) -> tuple[int, int]:
-    return int(round(float(point[0]))), int(round(float(point[1])))
+    return round(float(point[0])), round(float(point[1]))

@@ -11,7 +11,11 @@ def people(count: int, with_world: bool = True) -> People:
     rng = np.random.default_rng(count)
     keypoints = rng.uniform(0, 100, (count, NUM_JOINTS, 3))
     keypoints[:, :, 2] = 1.0
-    world = rng.normal(0, 0.3, (count, NUM_JOINTS, 3)) if with_world else np.full((count, NUM_JOINTS, 3), np.nan)
+    world = (
+        rng.normal(0, 0.3, (count, NUM_JOINTS, 3))
+        if with_world
+        else np.full((count, NUM_JOINTS, 3), np.nan)
+    )
     return People(
         boxes=np.tile([0.0, 0.0, 100.0, 200.0], (count, 1)),
         scores=np.ones(count),

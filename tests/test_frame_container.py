@@ -25,7 +25,11 @@ def test_empty() -> None:
 @pytest.mark.parametrize(
     ("field", "array", "message"),
     [
-        ("keypoints", np.zeros((2, NUM_JOINTS, 2)), r"People.keypoints must have shape \(n, 33, 3\) with n=2"),
+        (
+            "keypoints",
+            np.zeros((2, NUM_JOINTS, 2)),
+            r"People.keypoints must have shape \(n, 33, 3\) with n=2",
+        ),
         ("world", np.zeros((2, 17, 3)), r"People.world must have shape \(n, 33, 3\)"),
         ("scores", np.zeros(3), r"People.scores must have shape \(n,\) with n=2 .* got \(3,\)"),
         ("track_ids", np.zeros((2, 1)), r"People.track_ids must have shape \(n,\)"),

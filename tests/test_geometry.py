@@ -56,4 +56,6 @@ def test_weighted_nms_merges_overlaps_by_score() -> None:
     assert len(merged.scores) == 2
     assert merged.scores[0] == pytest.approx(0.9)
     assert merged.boxes[0, 0] == pytest.approx(0.6 / 1.5)
-    assert box_iou(np.array([0, 0, 10, 10.0]), np.array([[5, 0, 15, 10.0]]))[0] == pytest.approx(1 / 3)
+    assert box_iou(np.array([0, 0, 10, 10.0]), np.array([[5, 0, 15, 10.0]]))[0] == pytest.approx(
+        1 / 3
+    )

@@ -19,9 +19,18 @@ from vision.joints import Joint
 
 # MPII joint order -> BlazePose joints (hips differ a little in definition).
 MPII_TO_BLAZEPOSE = {
-    0: Joint.RIGHT_ANKLE, 1: Joint.RIGHT_KNEE, 2: Joint.RIGHT_HIP, 3: Joint.LEFT_HIP,
-    4: Joint.LEFT_KNEE, 5: Joint.LEFT_ANKLE, 10: Joint.RIGHT_WRIST, 11: Joint.RIGHT_ELBOW,
-    12: Joint.RIGHT_SHOULDER, 13: Joint.LEFT_SHOULDER, 14: Joint.LEFT_ELBOW, 15: Joint.LEFT_WRIST,
+    0: Joint.RIGHT_ANKLE,
+    1: Joint.RIGHT_KNEE,
+    2: Joint.RIGHT_HIP,
+    3: Joint.LEFT_HIP,
+    4: Joint.LEFT_KNEE,
+    5: Joint.LEFT_ANKLE,
+    10: Joint.RIGHT_WRIST,
+    11: Joint.RIGHT_ELBOW,
+    12: Joint.RIGHT_SHOULDER,
+    13: Joint.LEFT_SHOULDER,
+    14: Joint.LEFT_ELBOW,
+    15: Joint.LEFT_WRIST,
 }
 MPII_UPPER_NECK, MPII_HEAD_TOP = 8, 9
 
@@ -44,8 +53,13 @@ def landmarker() -> PoseLandmarker:
 
 @pytest.mark.parametrize(
     "name",
-    ["mmpose_h36m_S1_Directions_000001", "mmpose_h36m_S7_Greeting_000396", "standing_coco241",
-     "lean_fwd_coco623", "mmpose_mpii_004645041"],
+    [
+        "mmpose_h36m_S1_Directions_000001",
+        "mmpose_h36m_S7_Greeting_000396",
+        "standing_coco241",
+        "lean_fwd_coco623",
+        "mmpose_mpii_004645041",
+    ],
 )
 def test_detector_finds_the_person(detector: PoseDetector, name: str) -> None:
     found = detector.detect(rgb(PEOPLE / f"{name}.jpg"))
@@ -110,3 +124,21 @@ def test_hand_landmarks_match_onehand10k_labels() -> None:
         assert normalized < 0.15
         checked += 1
     assert checked >= 2
+
+
+def test_face_detector_finds_the_signer() -> None:
+    from models.face_detector import FaceDetector
+    from tests.conftest import VIDEO
+    from vision.sources import open_source
+
+    detector = FaceDetector(OnnxNetwork("face_detection_full_range"), "face_detection_full_range")
+    source = open_source(str(VIDEO / "intel_asl_thanks.mkv"))
+    frame = next(iter(source.frames()))
+    source.close()
+    faces = detector.detect(frame.image)
+    assert len(faces) == 1
+    x1, y1, x2, y2 = faces[0].box
+    # The signer's face is in the upper middle of the 640x480 frame.
+    assert 200 < (x1 + x2) / 2 < 440
+    assert 40 < (y1 + y2) / 2 < 200
+    assert 40 < x2 - x1 < 160

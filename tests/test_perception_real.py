@@ -42,8 +42,10 @@ def test_every_visit_is_seen_by_one_track(one_by_one: list[FrameResult]) -> None
         coverage = len(seen) / len(visit)
         ids = Counter(int(i) for r in seen for i in r.people.track_ids)
         main_share = ids.most_common(1)[0][1] / len(seen) if seen else 0.0
-        print(f"visit {first}-{last}: person in {coverage:.1%} of frames, "
-              f"main track {main_share:.1%} of them, ids {dict(ids)}")
+        print(
+            f"visit {first}-{last}: person in {coverage:.1%} of frames, "
+            f"main track {main_share:.1%} of them, ids {dict(ids)}"
+        )
         assert coverage >= 0.9
         assert main_share >= 0.9
 
@@ -75,8 +77,10 @@ def test_street_walk_tracks_several_people() -> None:
     results = run(VIDEO / "openpose_street_walk.avi")
     counts = np.array([len(r.people) for r in results])
     ids = {int(i) for r in results for i in r.people.track_ids}
-    print(f"street walk: {len(results)} frames, median {np.median(counts)} people, "
-          f"max {counts.max()}, {len(ids)} track ids")
+    print(
+        f"street walk: {len(results)} frames, median {np.median(counts)} people, "
+        f"max {counts.max()}, {len(ids)} track ids"
+    )
     assert np.median(counts) >= 2
     assert counts.max() <= PerceptionConfig().max_people
 

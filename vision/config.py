@@ -12,44 +12,109 @@ class PerceptionConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    threads: int = Field(2, ge=1, le=64, title="Inference threads", description="onnxruntime intra-op threads per network.")
-    max_people: int = Field(6, ge=1, le=32, title="Most people tracked", description="Tracks beyond this are not started.")
+    threads: int = Field(
+        2,
+        ge=1,
+        le=64,
+        title="Inference threads",
+        description="onnxruntime intra-op threads per network.",
+    )
+    max_people: int = Field(
+        6,
+        ge=1,
+        le=32,
+        title="Most people tracked",
+        description="Tracks beyond this are not started.",
+    )
     detector_interval_s: float = Field(
-        1.0, gt=0, title="Detector interval",
+        1.0,
+        gt=0,
+        title="Detector interval",
         description="The full-frame person detector runs at least this often (seconds) while people are tracked, and on every frame while nobody is.",
     )
-    detector_min_score: float = Field(0.5, ge=0, le=1, title="Detector score", description="Minimum person-detector score for a proposal.")
-    keep_presence: float = Field(0.5, ge=0, le=1, title="Presence to keep a track", description="A tracked person whose landmark presence falls below this is lost.")
+    detector_min_score: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        title="Detector score",
+        description="Minimum person-detector score for a proposal.",
+    )
+    keep_presence: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        title="Presence to keep a track",
+        description="A tracked person whose landmark presence falls below this is lost.",
+    )
     confirm_presence: float = Field(
-        0.9, ge=0, le=1, title="Presence to start a track",
+        0.9,
+        ge=0,
+        le=1,
+        title="Presence to start a track",
         description="A new proposal becomes a track only when the landmark model's presence reaches this.",
     )
     confirm_visibility: float = Field(
-        0.5, ge=0, le=1, title="Torso visibility to start a track",
+        0.5,
+        ge=0,
+        le=1,
+        title="Torso visibility to start a track",
         description="Mean visibility of shoulders and hips a new track needs (rejects phantoms in empty scenes).",
     )
     certain_presence: float = Field(
-        0.999, ge=0, le=1, title="Presence reported at once",
+        0.999,
+        ge=0,
+        le=1,
+        title="Presence reported at once",
         description="A new person whose landmark presence reaches this (with a visible torso) is reported from its first frame.",
     )
     confirm_frames: int = Field(
-        3, ge=1, title="Frames to start a track",
+        3,
+        ge=1,
+        title="Frames to start a track",
         description="A new track is reported after it has persisted this many frames and moved (or, when still, after confirm_still_frames).",
     )
     confirm_still_frames: int = Field(
-        30, ge=1, title="Frames to start a still track",
+        30,
+        ge=1,
+        title="Frames to start a still track",
         description="A new track that shows no motion is reported after this many frames (a phantom on furniture rarely lasts).",
     )
     confirm_motion_share: float = Field(
-        0.05, ge=0, le=1, title="Motion share to start a track",
+        0.05,
+        ge=0,
+        le=1,
+        title="Motion share to start a track",
         description="Share of a new track's box that must have moved, for it to be confirmed after confirm_frames.",
     )
-    motion_proposals: bool = Field(True, title="Motion proposals", description="Propose people where the fixed camera sees motion the tracks do not cover (people from behind, far people).")
-    track_grace_s: float = Field(1.5, ge=0, title="Occlusion grace", description="A lost track's id is given back to a person reappearing nearby within this many seconds.")
+    motion_proposals: bool = Field(
+        True,
+        title="Motion proposals",
+        description="Propose people where the fixed camera sees motion the tracks do not cover (people from behind, far people).",
+    )
+    track_grace_s: float = Field(
+        1.5,
+        ge=0,
+        title="Occlusion grace",
+        description="A lost track's id is given back to a person reappearing nearby within this many seconds.",
+    )
     hands: Literal["off", "raised", "always"] = Field(
-        "raised", title="Hand landmarks",
+        "raised",
+        title="Hand landmarks",
         description="When to run the hand model: never, only for hands raised above the hips (where gestures happen), or always.",
     )
-    hand_model: Literal["lite", "full"] = Field("lite", title="Hand model", description="hand_landmark_lite (faster) or hand_landmark_full.")
-    hand_min_px: float = Field(28.0, ge=0, title="Smallest hand", description="Hand regions smaller than this (pixels) are skipped: the hand model cannot read them.")
-    hand_presence: float = Field(0.5, ge=0, le=1, title="Hand presence", description="Minimum hand presence to report a hand.")
+    hand_model: Literal["lite", "full"] = Field(
+        "lite", title="Hand model", description="hand_landmark_lite (faster) or hand_landmark_full."
+    )
+    hand_min_px: float = Field(
+        28.0,
+        ge=0,
+        title="Smallest hand",
+        description="Hand regions smaller than this (pixels) are skipped: the hand model cannot read them.",
+    )
+    hand_presence: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        title="Hand presence",
+        description="Minimum hand presence to report a hand.",
+    )

@@ -41,7 +41,11 @@ def hand_rois_for(track: Track, config: PerceptionConfig) -> list[tuple[HandSide
         if config.hands == "raised" and not hand_is_raised(kp, wrist):
             continue
         previous = track.hand_rois[side]
-        roi = previous if previous is not None else hand_roi_from_pose(kp[wrist], kp[index], kp[pinky])
+        roi = (
+            previous
+            if previous is not None
+            else hand_roi_from_pose(kp[wrist], kp[index], kp[pinky])
+        )
         if roi.width < config.hand_min_px:
             continue
         wanted.append((side, roi))
@@ -65,7 +69,9 @@ def update_hands(
         return
     result = landmarker.run(image, [roi for _, _, roi in jobs])
     seen: set[tuple[int, HandSide]] = set()
-    for (track, side, _), keypoints, score in zip(jobs, result.keypoints, result.score, strict=True):
+    for (track, side, _), keypoints, score in zip(
+        jobs, result.keypoints, result.score, strict=True
+    ):
         if score >= config.hand_presence:
             track.hands[side] = keypoints
             track.hand_scores[side] = score

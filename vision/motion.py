@@ -39,7 +39,8 @@ class MotionRegions:
         height, width = image.shape[:2]
         scale = self.settings.work_width / width
         small = cv2.resize(
-            image, (self.settings.work_width, max(1, round(height * scale))),
+            image,
+            (self.settings.work_width, max(1, round(height * scale))),
             interpolation=cv2.INTER_AREA,
         )
         grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)

@@ -86,8 +86,12 @@ class OnnxPerception:
                 continue
             kept.append(box)
             track.update(
-                now, landmarks.next_rois[index], box, score,
-                landmarks.keypoints[index], landmarks.world[index],
+                now,
+                landmarks.next_rois[index],
+                box,
+                score,
+                landmarks.keypoints[index],
+                landmarks.world[index],
             )
         for offset in range(len(proposals)):
             index = len(active) + offset
@@ -103,8 +107,12 @@ class OnnxPerception:
             if landmarks.score[index] >= self.config.certain_presence:
                 track.confirmed = True
             track.update(
-                now, landmarks.next_rois[index], box, float(landmarks.score[index]),
-                landmarks.keypoints[index], landmarks.world[index],
+                now,
+                landmarks.next_rois[index],
+                box,
+                float(landmarks.score[index]),
+                landmarks.keypoints[index],
+                landmarks.world[index],
             )
         self._confirm_new_tracks()
         self.tracks.expire(now)
@@ -124,9 +132,10 @@ class OnnxPerception:
         for track in self.tracks.active:
             if track.confirmed:
                 continue
-            if self.motion is None:
-                track.moved = True
-            elif self.motion.foreground_share(track.box) >= self.config.confirm_motion_share:
+            moving = self.motion is None or (
+                self.motion.foreground_share(track.box) >= self.config.confirm_motion_share
+            )
+            if moving:
                 track.moved = True
             track.confirmed = (
                 track.frames_seen >= self.config.confirm_frames and track.moved
@@ -144,7 +153,8 @@ class OnnxPerception:
         track_boxes = [t.box for t in self.tracks.active]
         blobs = self.motion.update(image) if self.motion is not None else []
         uncovered = [
-            blob for blob in blobs
+            blob
+            for blob in blobs
             if not any(box_coverage(blob, box) >= COVERED_SHARE for box in track_boxes)
         ]
         due = (
@@ -157,8 +167,11 @@ class OnnxPerception:
             self.last_detection_time = now
             for detection in self.detector.detect(image):
                 roi = detection.landmark_roi()
-                if not any(box_coverage(roi.bounding_box(), box) >= COVERED_SHARE
-                           or _inside(detection.keypoints[0], box) for box in track_boxes):
+                if not any(
+                    box_coverage(roi.bounding_box(), box) >= COVERED_SHARE
+                    or _inside(detection.keypoints[0], box)
+                    for box in track_boxes
+                ):
                     proposals.append(roi)
         for blob in uncovered:
             proposal = square_roi_around(blob, BLOB_ROI_MARGIN)

@@ -175,8 +175,12 @@ class LiveCameraSource:
             self.capture = cv2.VideoCapture(
                 target,
                 cv2.CAP_FFMPEG,
-                [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, OPEN_TIMEOUT_MS,
-                 cv2.CAP_PROP_READ_TIMEOUT_MSEC, OPEN_TIMEOUT_MS],
+                [
+                    cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
+                    OPEN_TIMEOUT_MS,
+                    cv2.CAP_PROP_READ_TIMEOUT_MSEC,
+                    OPEN_TIMEOUT_MS,
+                ],
             )
         if not self.capture.isOpened():
             what = f"webcam {target}" if isinstance(target, int) else f"camera {target}"

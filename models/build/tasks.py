@@ -98,7 +98,7 @@ def with_image_normalization(model: bytes) -> bytes:
     """The tflite model with image-input metadata: RGB, (pixel - 0) / 255."""
     try:
         _install_version_stand_in()  # must come before mediapipe's metadata modules load
-        from mediapipe.tasks.python.metadata.metadata_writers import (  # noqa: PLC0415
+        from mediapipe.tasks.python.metadata.metadata_writers import (
             metadata_writer,
             writer_utils,
         )
@@ -120,7 +120,7 @@ def with_image_normalization(model: bytes) -> bytes:
 def write_bundle(members: dict[str, bytes], path: Path) -> None:
     """An uncompressed zip whose members start on 4-byte boundaries (mediapipe's own
     AlignZipFile), with fixed timestamps so that a rebuild gives the same bytes."""
-    from mediapipe.tasks.python.metadata.metadata_writers import (  # noqa: PLC0415
+    from mediapipe.tasks.python.metadata.metadata_writers import (
         model_asset_bundle_utils,
     )
 
@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         paths = build_task_bundles(args.modules, args.out)
     else:
         # Only here: models.build.build needs the tflite package, the bundles do not.
-        from models.build.build import download_wheel  # noqa: PLC0415
+        from models.build.build import download_wheel
 
         with tempfile.TemporaryDirectory(prefix="mediapipe-wheel-") as tmp:
             modules = _extract_modules(download_wheel(Path(tmp)), Path(tmp) / "x")

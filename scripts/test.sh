@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Install everything the tests need (Debian packages, a virtual environment with the test
+# and mediapipe extras) and run the whole suite: ruff, mypy, the import layering, pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-system-deps.sh
+python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[test,mediapipe]'
+echo "== ruff"; .venv/bin/ruff check . && .venv/bin/ruff format --check .
+echo "== mypy"; .venv/bin/mypy
+echo "== import layering"; .venv/bin/lint-imports
+echo "== pytest"; .venv/bin/pytest -q "$@"
