@@ -57,7 +57,11 @@ class FaceDetector:
         faces: list[FaceDetection] = []
         for index, roi in enumerate(regions):
             raw = decode_detections(
-                regressors[index], logits[index], self.anchors, FACE_KEYPOINTS, self.size,
+                regressors[index],
+                logits[index],
+                self.anchors,
+                FACE_KEYPOINTS,
+                self.size,
                 self.min_score,
             )
             raw = weighted_nms(raw, 0.3)
@@ -66,8 +70,10 @@ class FaceDetector:
                 faces.append(
                     FaceDetection(
                         box=(
-                            float(corners[0, 0]), float(corners[0, 1]),
-                            float(corners[1, 0]), float(corners[1, 1]),
+                            float(corners[0, 0]),
+                            float(corners[0, 1]),
+                            float(corners[1, 0]),
+                            float(corners[1, 1]),
                         ),
                         keypoints=roi.crop_to_image(keypoints),
                         score=float(score),

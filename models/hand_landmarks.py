@@ -21,6 +21,8 @@ POSE_HAND_SHIFT_Y = 0.2
 # hand_landmark_landmarks_to_roi: landmark box, grown 2x and shifted toward the fingers.
 LANDMARK_HAND_SCALE = 2.0
 LANDMARK_HAND_SHIFT_Y = -0.1
+# Landmarks, presence, handedness (the hand's world landmarks are not used).
+USED_OUTPUTS = ["Identity", "Identity_1", "Identity_2"]
 
 
 @dataclass(frozen=True, slots=True)

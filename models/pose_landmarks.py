@@ -19,6 +19,9 @@ NUM_MODEL_LANDMARKS = 39
 ROI_CENTER_LANDMARK = 33
 ROI_SCALE_LANDMARK = 34
 LANDMARK_ROI_SCALE = 1.25
+# Landmarks, pose flag and world landmarks; leaving out the segmentation mask and heatmap
+# drops their decoder layers and makes the network ~2.5x faster.
+USED_OUTPUTS = ["Identity", "Identity_1", "Identity_4"]
 
 
 def sigmoid(values: np.ndarray) -> np.ndarray:

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Debian packages the test suite needs: libGL/GLib for mediapipe's OpenCV build (the
+# Debian packages the test suite needs: libGL/GLib for mediapipe's OpenCV build and EGL/GLES
+# for mediapipe itself (the
 # optional mediapipe backend and the bench's peer). Runs as root (CI) or through sudo.
 set -euo pipefail
-packages=(libgl1 libglib2.0-0)
+packages=(libgl1 libglib2.0-0 libegl1 libgles2)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -116,8 +116,7 @@ def _run_both(video: Path) -> Agreement:
 @pytest.mark.parametrize("name", ["har_stand.mp4", "intel_asl_thanks.mkv"])
 def test_backends_agree_on_landmarks(name: str) -> None:
     video = VIDEO_DIR / name
-    if not video.exists():
-        pytest.skip(f"{video} is not here")
+    assert video.exists(), f"{video} is missing: ../shared/data must be beside the project"
     result = _run_both(video)
     shares = np.array(result.shares)
     print(
@@ -130,7 +129,7 @@ def test_backends_agree_on_landmarks(name: str) -> None:
     assert len(shares) >= 0.9 * result.onnx_people > 0
     assert shares.mean() < MAX_MEAN_SHARE
     assert shares.max() < MAX_WORST_SHARE
-    if result.onnx_hands:
+    if result.onnx_hands >= 10:  # too few hands say nothing about agreement
         assert result.same_side_hands >= MIN_SAME_SIDE_HANDS * result.onnx_hands
     assert len(result.mediapipe_ids) == 1  # one person in each video, one id
 

@@ -40,11 +40,11 @@ class PerceptionConfig(BaseModel):
         description="Minimum person-detector score for a proposal.",
     )
     keep_presence: float = Field(
-        0.5,
+        0.3,
         ge=0,
         le=1,
         title="Presence to keep a track",
-        description="A tracked person whose landmark presence falls below this is lost.",
+        description="A tracked person whose landmark presence falls below this is lost (a track not yet confirmed needs confirm_presence).",
     )
     confirm_presence: float = Field(
         0.9,
@@ -68,7 +68,7 @@ class PerceptionConfig(BaseModel):
         description="A new person whose landmark presence reaches this (with a visible torso) is reported from its first frame.",
     )
     confirm_frames: int = Field(
-        3,
+        1,
         ge=1,
         title="Frames to start a track",
         description="A new track is reported after it has persisted this many frames and moved (or, when still, after confirm_still_frames).",

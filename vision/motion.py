@@ -41,7 +41,7 @@ class MotionRegions:
         small = cv2.resize(
             image,
             (self.settings.work_width, max(1, round(height * scale))),
-            interpolation=cv2.INTER_AREA,
+            interpolation=cv2.INTER_LINEAR,
         )
         grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
         mask = self.subtractor.apply(grey, learningRate=self.settings.learning_rate)

@@ -8,15 +8,16 @@ camera sees motion no track covers.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
+from models import hand_landmarks, pose_landmarks
 from models.hand_landmarks import HandLandmarker
 from models.network import Network
 from models.pose_detector import PoseDetector, square_roi_around
-from models.pose_landmarks import PoseLandmarker
+from models.pose_landmarks import PoseLandmarker, PoseLandmarks
 from models.roi import Roi
 from vision.config import PerceptionConfig
 from vision.frame import FrameResult, People
@@ -24,16 +25,27 @@ from vision.hands import update_hands
 from vision.joints import Joint
 from vision.motion import MotionRegions
 from vision.sources import Frame
-from vision.tracking import Box, TrackBook, box_coverage, box_iou, keypoint_box
+from vision.tracking import Box, Track, TrackBook, box_coverage, box_iou, keypoint_box
 
-NetworkFactory = Callable[[str, int], Network]
+
+class NetworkFactory(Protocol):
+    def __call__(self, name: str, threads: int, outputs: list[str] | None = None) -> Network: ...
+
+
 TORSO = [Joint.LEFT_SHOULDER, Joint.RIGHT_SHOULDER, Joint.LEFT_HIP, Joint.RIGHT_HIP]
 STAGES = ("proposals", "landmarks", "hands", "tracking")
 # A blob already mostly inside a tracked person's box needs no new proposal.
 COVERED_SHARE = 0.5
 DUPLICATE_IOU = 0.5
+DUPLICATE_INSIDE = 0.8
 # Region around a motion blob: BlazePose's crop is ~1.4x a standing person's height.
 BLOB_ROI_MARGIN = 1.4
+# More moving area than this means camera motion or a light change, not people.
+MAX_MOVING_SHARE = 0.4
+MAX_MOTION_PROPOSALS = 2
+TRACK_MOTION_MARGIN = 0.2
+# A blob the landmark model rejected is not proposed again for this long.
+PROPOSAL_COOLDOWN_S = 1.0
 
 
 @dataclass
@@ -51,13 +63,18 @@ class OnnxPerception:
         self.detector = PoseDetector(
             make_network("pose_detection", config.threads), min_score=config.detector_min_score
         )
-        self.landmarker = PoseLandmarker(make_network("pose_landmark_full", config.threads))
+        self.landmarker = PoseLandmarker(
+            make_network("pose_landmark_full", config.threads, pose_landmarks.USED_OUTPUTS)
+        )
         self.hand_landmarker = HandLandmarker(
-            make_network(f"hand_landmark_{config.hand_model}", config.threads)
+            make_network(
+                f"hand_landmark_{config.hand_model}", config.threads, hand_landmarks.USED_OUTPUTS
+            )
         )
         self.motion = MotionRegions() if config.motion_proposals else None
         self.tracks = TrackBook(grace_seconds=config.track_grace_s)
         self.last_detection_time: float | None = None
+        self.rejected: list[tuple[Box, float]] = []
         self.times = StageTimes()
 
     def process(self, frame: Frame) -> FrameResult:
@@ -65,55 +82,27 @@ class OnnxPerception:
         height, width = image.shape[:2]
         now = frame.timestamp
         started = time.perf_counter()
-        proposals = self._proposals(image, now)
+        moving = self._uncovered_motion(image)
+        detections = self._detector_proposals(image, now, bool(moving))
+        blobs = self._motion_proposals(moving, now, detections)
+        proposals = detections + [square_roi_around(blob, BLOB_ROI_MARGIN) for blob in blobs]
         after_proposals = time.perf_counter()
 
         active = list(self.tracks.active)
-        rois = [t.roi for t in active] + proposals
-        landmarks = self.landmarker.run(image, rois)
-        after_landmarks = time.perf_counter()
-
+        landmarks = self.landmarker.run(image, [t.roi for t in active] + proposals)
+        size = (width, height)
         kept: list[Box] = []
-        for index, track in enumerate(active):
-            score = float(landmarks.score[index])
-            if score < self.config.keep_presence:
-                self.tracks.lose(track)
-                continue
-            box = keypoint_box(landmarks.keypoints[index], width, height)
-            if any(box_iou(box, other) > DUPLICATE_IOU for other in kept):
-                # Two tracks converged on one person: the older one (listed first) stays.
-                self.tracks.lose(track)
-                continue
-            kept.append(box)
-            track.update(
-                now,
-                landmarks.next_rois[index],
-                box,
-                score,
-                landmarks.keypoints[index],
-                landmarks.world[index],
-            )
-        for offset in range(len(proposals)):
-            index = len(active) + offset
-            if len(self.tracks.active) >= self.config.max_people:
-                break
-            if not self._confirmed(landmarks.score[index], landmarks.keypoints[index]):
-                continue
-            box = keypoint_box(landmarks.keypoints[index], width, height)
-            if any(box_iou(box, other) > DUPLICATE_IOU for other in kept):
-                continue
-            kept.append(box)
-            track = self.tracks.start(now, landmarks.next_rois[index], box)
-            if landmarks.score[index] >= self.config.certain_presence:
-                track.confirmed = True
-            track.update(
-                now,
-                landmarks.next_rois[index],
-                box,
-                float(landmarks.score[index]),
-                landmarks.keypoints[index],
-                landmarks.world[index],
-            )
+        slipping = [
+            track
+            for index, track in enumerate(active)
+            if not self._follow(track, landmarks, index, kept, now, size)
+        ]
+        if slipping:
+            self._rescue(image, slipping, kept, now, size)
+        after_landmarks = time.perf_counter()
+        self._start_tracks(
+            proposals, len(detections), blobs, landmarks, len(active), kept, now, size
+        )
         self._confirm_new_tracks()
         self.tracks.expire(now)
         after_tracking = time.perf_counter()
@@ -127,6 +116,83 @@ class OnnxPerception:
             "hands": (finished - after_tracking) * 1000,
         }
         return FrameResult(frame.index, now, width, height, self.people())
+
+    def _presence_needed(self, track: Track) -> float:
+        return self.config.keep_presence if track.confirmed else self.config.confirm_presence
+
+    def _follow(
+        self,
+        track: Track,
+        landmarks: PoseLandmarks,
+        index: int,
+        kept: list[Box],
+        now: float,
+        size: tuple[int, int],
+    ) -> bool:
+        """Update a track from row ``index`` of the landmarks; False if they do not hold."""
+        score = float(landmarks.score[index])
+        if score < self._presence_needed(track):
+            return False
+        box = keypoint_box(landmarks.keypoints[index], *size)
+        if _duplicate(box, kept):
+            # Two tracks converged on one person: the older one (listed first) stays.
+            self.tracks.lose(track)
+            return True
+        kept.append(box)
+        track.update(
+            now,
+            landmarks.next_rois[index],
+            box,
+            score,
+            landmarks.keypoints[index],
+            landmarks.world[index],
+        )
+        return True
+
+    def _rescue(
+        self,
+        image: np.ndarray,
+        slipping: list[Track],
+        kept: list[Box],
+        now: float,
+        size: tuple[int, int],
+    ) -> None:
+        """One more look, upright around the last box, for tracks whose region drifted off
+        (fast turns, people half out of the picture); those still not found are lost."""
+        rois = [square_roi_around(t.box, BLOB_ROI_MARGIN) for t in slipping]
+        second = self.landmarker.run(image, rois)
+        for index, track in enumerate(slipping):
+            if not self._follow(track, second, index, kept, now, size):
+                self.tracks.lose(track)
+
+    def _start_tracks(
+        self,
+        proposals: list[Roi],
+        detection_count: int,
+        blobs: list[Box],
+        landmarks: PoseLandmarks,
+        first_row: int,
+        kept: list[Box],
+        now: float,
+        size: tuple[int, int],
+    ) -> None:
+        """New tracks from confirmed proposals (rows ``first_row`` on of the landmarks)."""
+        for offset in range(len(proposals)):
+            index = first_row + offset
+            if len(self.tracks.active) >= self.config.max_people:
+                break
+            if not self._confirmed(landmarks.score[index], landmarks.keypoints[index]):
+                if offset >= detection_count:
+                    self.rejected.append((blobs[offset - detection_count], now))
+                continue
+            box = keypoint_box(landmarks.keypoints[index], *size)
+            if _duplicate(box, kept):
+                continue
+            track = self.tracks.start(now, landmarks.next_rois[index], box)
+            track.confirmed = track.confirmed or (
+                landmarks.score[index] >= self.config.certain_presence
+            )
+            self._follow(track, landmarks, index, kept, now, size)
 
     def _confirm_new_tracks(self) -> None:
         for track in self.tracks.active:
@@ -148,36 +214,59 @@ class OnnxPerception:
             and torso_visibility >= self.config.confirm_visibility
         )
 
-    def _proposals(self, image: np.ndarray, now: float) -> list[Roi]:
-        """Regions where a person not yet tracked may be."""
-        track_boxes = [t.box for t in self.tracks.active]
-        blobs = self.motion.update(image) if self.motion is not None else []
-        uncovered = [
+    def _uncovered_motion(self, image: np.ndarray) -> list[Box]:
+        """Moving blobs that no track covers, largest first (none without a motion model,
+        or when the whole picture changed)."""
+        if self.motion is None:
+            return []
+        blobs = self.motion.update(image)
+        frame_area = float(image.shape[0] * image.shape[1])
+        if sum(_area(b) for b in blobs) > MAX_MOVING_SHARE * frame_area:
+            return []  # the camera moved or the light changed: blobs say nothing
+        # A head or hand sticking out of a tracked person's landmark box is still them.
+        track_boxes = [_grown(t.box, TRACK_MOTION_MARGIN) for t in self.tracks.active]
+        return [
             blob
-            for blob in blobs
+            for blob in sorted(blobs, key=_area, reverse=True)
             if not any(box_coverage(blob, box) >= COVERED_SHARE for box in track_boxes)
         ]
+
+    def _detector_proposals(self, image: np.ndarray, now: float, motion: bool) -> list[Roi]:
+        """Landmark regions of detected people that no track covers. The detector runs on
+        the first frame, once per interval, and when something moves that no track
+        covers (without a motion model: whenever nobody is tracked)."""
         due = (
             self.last_detection_time is None
-            or not self.tracks.active
             or now - self.last_detection_time >= self.config.detector_interval_s
+            or motion
+            or (self.motion is None and not self.tracks.active)
         )
+        if not due:
+            return []
+        self.last_detection_time = now
+        track_boxes = [t.box for t in self.tracks.active]
         proposals: list[Roi] = []
-        if due:
-            self.last_detection_time = now
-            for detection in self.detector.detect(image):
-                roi = detection.landmark_roi()
-                if not any(
-                    box_coverage(roi.bounding_box(), box) >= COVERED_SHARE
-                    or _inside(detection.keypoints[0], box)
-                    for box in track_boxes
-                ):
-                    proposals.append(roi)
-        for blob in uncovered:
-            proposal = square_roi_around(blob, BLOB_ROI_MARGIN)
-            if not any(_inside((p.center_x, p.center_y), blob) for p in proposals):
-                proposals.append(proposal)
+        for detection in self.detector.detect(image):
+            roi = detection.landmark_roi()
+            if not any(
+                box_coverage(roi.bounding_box(), box) >= COVERED_SHARE
+                or _inside(detection.keypoints[0], box)
+                for box in track_boxes
+            ):
+                proposals.append(roi)
         return proposals
+
+    def _motion_proposals(self, moving: list[Box], now: float, taken: list[Roi]) -> list[Box]:
+        """The largest uncovered moving blobs that no detection explains and that the
+        landmark model did not just reject."""
+        self.rejected = [(b, t) for b, t in self.rejected if now - t <= PROPOSAL_COOLDOWN_S]
+        fresh = [
+            blob
+            for blob in moving
+            if not any(_inside((p.center_x, p.center_y), blob) for p in taken)
+            and not any(box_iou(blob, old) > DUPLICATE_IOU for old, _ in self.rejected)
+        ]
+        return fresh[:MAX_MOTION_PROPOSALS]
 
     def people(self) -> People:
         tracks = [t for t in self.tracks.active if t.confirmed]
@@ -192,6 +281,26 @@ class OnnxPerception:
             hands=np.stack([t.hands for t in tracks]),
             hand_scores=np.stack([t.hand_scores for t in tracks]),
         )
+
+
+def _duplicate(box: Box, kept: list[Box]) -> bool:
+    """Is this box someone already kept: overlapping, or lying almost wholly inside (a
+    half-seen person's second, squashed skeleton)?"""
+    return any(
+        box_iou(box, other) > DUPLICATE_IOU
+        or box_coverage(box, other) >= DUPLICATE_INSIDE
+        or box_coverage(other, box) >= DUPLICATE_INSIDE
+        for other in kept
+    )
+
+
+def _grown(box: Box, margin: float) -> Box:
+    dx, dy = (box[2] - box[0]) * margin, (box[3] - box[1]) * margin
+    return (box[0] - dx, box[1] - dy, box[2] + dx, box[3] + dy)
+
+
+def _area(box: Box) -> float:
+    return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])
 
 
 def _inside(point: tuple[float, float] | np.ndarray, box: Box) -> bool:

@@ -92,7 +92,7 @@ class VideoFileSource:
                 else:
                     timestamp = last_time + fallback_step
                 last_time = timestamp
-                yield Frame(index, timestamp, decoded.to_ndarray(format="rgb24"))
+                yield Frame(index, timestamp, _to_rgb(decoded))
                 index += 1
         except (av.error.FFmpegError, OSError) as error:
             self.stopped_early = (
@@ -209,6 +209,13 @@ class LiveCameraSource:
 
     def close(self) -> None:
         self.capture.release()
+
+
+def _to_rgb(decoded: av.VideoFrame) -> np.ndarray:
+    # OpenCV's I420 conversion is several times faster than swscale's for the common case.
+    if decoded.format.name == "yuv420p" and decoded.width % 2 == 0 and decoded.height % 2 == 0:
+        return np.asarray(cv2.cvtColor(decoded.to_ndarray(), cv2.COLOR_YUV2RGB_I420))
+    return np.asarray(decoded.to_ndarray(format="rgb24"))
 
 
 def open_source(spec: str) -> FrameSource:
