@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Debian packages the test suite needs: libGL/GLib for mediapipe's OpenCV build and EGL/GLES
-# for mediapipe itself (the
-# optional mediapipe backend and the bench's peer). Runs as root (CI) or through sudo.
+# Debian packages the test suite needs, for the optional mediapipe backend and the bench's
+# peer: libGL/GLib for mediapipe's OpenCV build, EGL/GLES for mediapipe itself.
+# Runs as root (CI) or through sudo.
 set -euo pipefail
 packages=(libgl1 libglib2.0-0 libegl1 libgles2)
 missing=()
