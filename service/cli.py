@@ -75,12 +75,27 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_models_build(args: argparse.Namespace) -> int:
-    from models.build.build import build_models
+    import tempfile
 
-    wheel = Path(args.wheel) if args.wheel else None
-    manifest = build_models(Path(args.out), wheel=wheel)
-    for name, entry in manifest.models.items():
-        print(f"{name}: {Path(args.out) / entry.file} sha256 {entry.sha256[:12]}")
+    from models.build.build import build_models, download_wheel
+
+    out = Path(args.out)
+    with tempfile.TemporaryDirectory(prefix="mediapipe-wheel-") as tmp:
+        wheel = Path(args.wheel) if args.wheel else download_wheel(Path(tmp))
+        manifest = build_models(out, wheel=wheel)
+        for name, entry in manifest.models.items():
+            print(f"{name}: {out / entry.file} sha256 {entry.sha256[:12]}")
+        if args.tasks:
+            try:
+                from models.build.tasks import build_task_bundles, extract_modules
+            except ImportError as error:
+                raise CliError(
+                    f"building .task bundles needs mediapipe ({error}); "
+                    "pip install 'etiquette-monitor[mediapipe]'"
+                ) from error
+            modules = extract_modules(wheel, Path(tmp) / "modules")
+            for path in build_task_bundles(modules, out.parent / "tasks"):
+                print(f"task bundle: {path}")
     return 0
 
 
@@ -151,6 +166,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", default=str(Path(__file__).resolve().parents[1] / "models" / "onnx")
     )
     build.add_argument("--wheel", help="a downloaded mediapipe-0.10.21 wheel")
+    build.add_argument(
+        "--tasks",
+        action="store_true",
+        help="also build the MediaPipe Tasks bundles (../tasks/*.task) for --backend mediapipe",
+    )
     build.set_defaults(handler=cmd_models_build)
     return parser
 

@@ -180,3 +180,23 @@ def test_missing_model_gives_clear_error(model_copy: Path) -> None:
     (model_copy.parent / runtime.MANIFEST_NAME).unlink()
     with pytest.raises(ModelFileError, match=r"manifest\.json is missing.*models\.build\.build"):
         OnnxNetwork("face_detection_short_range")
+
+
+def test_build_reproduces_the_shipped_files(wheel: Path, tmp_path: Path) -> None:
+    from models.build.build import build_models
+
+    built = build_models(tmp_path / "onnx", wheel=wheel)
+    shipped = load_manifest()
+    assert {n: e.sha256 for n, e in built.models.items()} == {
+        n: e.sha256 for n, e in shipped.models.items()
+    }
+
+
+def test_task_bundles_reproduce_the_shipped_ones(wheel: Path, tmp_path: Path) -> None:
+    pytest.importorskip("mediapipe")
+    from models.build.tasks import build_task_bundles, extract_modules
+
+    shipped = Path(runtime.__file__).parent / "tasks"
+    modules = extract_modules(wheel, tmp_path / "modules")
+    for path in build_task_bundles(modules, tmp_path / "tasks"):
+        assert path.read_bytes() == (shipped / path.name).read_bytes(), path.name

@@ -69,7 +69,13 @@ models/build/tflite_to_onnx.py: the layout was changed to NCHW inside the graph,
 sparse weights were decoded to dense tensors (weights stay float16 on disk), PReLU was rewritten
 as Relu(x) + alpha * Min(x, 0), and the batch dimension was made dynamic. The weights are
 otherwise unchanged. models/onnx/manifest.json records the sha256 of every source and output
-file; `python -m models.build.build --out models/onnx` rebuilds them.
+file; `etiquette models build` (or `python -m models.build.build --out models/onnx`)
+rebuilds them.
+
+models/tasks/*.task: MediaPipe Tasks bundles of the same wheel's unchanged .tflite files
+(pose_detection + pose_landmark_full; palm_detection_lite + hand_landmark_lite), with image
+normalization metadata (mean 0, std 255) added to pose_landmark_full and palm_detection_lite;
+for the optional `--backend mediapipe`. `etiquette models build --tasks` rebuilds them.
 """
 
 

@@ -173,7 +173,7 @@ def build_task_bundles(modules_dir: Path, out_dir: Path) -> list[Path]:
     return written
 
 
-def _extract_modules(wheel: Path, dest: Path) -> Path:
+def extract_modules(wheel: Path, dest: Path) -> Path:
     prefix = "mediapipe/modules/"
     with zipfile.ZipFile(wheel) as archive:
         for bundle in BUNDLES:
@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         from models.build.build import download_wheel
 
         with tempfile.TemporaryDirectory(prefix="mediapipe-wheel-") as tmp:
-            modules = _extract_modules(download_wheel(Path(tmp)), Path(tmp) / "x")
+            modules = extract_modules(download_wheel(Path(tmp)), Path(tmp) / "x")
             paths = build_task_bundles(modules, args.out)
     for path in paths:
         data = path.read_bytes()
