@@ -32,6 +32,12 @@ class PerceptionConfig(BaseModel):
         title="Detector interval",
         description="The full-frame person detector runs at least this often (seconds) while people are tracked, and on every frame while nobody is.",
     )
+    idle_detector_interval_s: float = Field(
+        0.2,
+        ge=0,
+        title="Detector interval with nobody tracked",
+        description="While nobody is tracked and nothing moves, the detector runs this often (seconds); moving regions trigger it at once.",
+    )
     detector_min_score: float = Field(
         0.5,
         ge=0,

@@ -7,6 +7,7 @@ camera sees motion no track covers.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -75,6 +76,7 @@ class OnnxPerception:
         self.tracks = TrackBook(grace_seconds=config.track_grace_s)
         self.last_detection_time: float | None = None
         self.rejected: list[tuple[Box, float]] = []
+        self.landmark_seconds = 0.0
         self.times = StageTimes()
 
     def process(self, frame: Frame) -> FrameResult:
@@ -83,13 +85,14 @@ class OnnxPerception:
         now = frame.timestamp
         started = time.perf_counter()
         moving = self._uncovered_motion(image)
-        detections = self._detector_proposals(image, now, bool(moving))
-        blobs = self._motion_proposals(moving, now, detections)
+        detections = self._detector_proposals(image, now, moving)
+        blobs = self._motion_proposals(moving or [], now, detections)
         proposals = detections + [square_roi_around(blob, BLOB_ROI_MARGIN) for blob in blobs]
         after_proposals = time.perf_counter()
 
+        self.landmark_seconds = 0.0
         active = list(self.tracks.active)
-        landmarks = self.landmarker.run(image, [t.roi for t in active] + proposals)
+        landmarks = self._landmarks(image, [t.roi for t in active] + proposals)
         size = (width, height)
         kept: list[Box] = []
         slipping = [
@@ -99,7 +102,6 @@ class OnnxPerception:
         ]
         if slipping:
             self._rescue(image, slipping, kept, now, size)
-        after_landmarks = time.perf_counter()
         self._start_tracks(
             proposals, len(detections), blobs, landmarks, len(active), kept, now, size
         )
@@ -111,11 +113,17 @@ class OnnxPerception:
         finished = time.perf_counter()
         self.times.ms = {
             "proposals": (after_proposals - started) * 1000,
-            "landmarks": (after_landmarks - after_proposals) * 1000,
-            "tracking": (after_tracking - after_landmarks) * 1000,
+            "landmarks": self.landmark_seconds * 1000,
+            "tracking": (after_tracking - after_proposals - self.landmark_seconds) * 1000,
             "hands": (finished - after_tracking) * 1000,
         }
         return FrameResult(frame.index, now, width, height, self.people())
+
+    def _landmarks(self, image: np.ndarray, rois: list[Roi]) -> PoseLandmarks:
+        started = time.perf_counter()
+        result = self.landmarker.run(image, rois)
+        self.landmark_seconds += time.perf_counter() - started
+        return result
 
     def _presence_needed(self, track: Track) -> float:
         return self.config.keep_presence if track.confirmed else self.config.confirm_presence
@@ -160,7 +168,7 @@ class OnnxPerception:
         """One more look, upright around the last box, for tracks whose region drifted off
         (fast turns, people half out of the picture); those still not found are lost."""
         rois = [square_roi_around(t.box, BLOB_ROI_MARGIN) for t in slipping]
-        second = self.landmarker.run(image, rois)
+        second = self._landmarks(image, rois)
         for index, track in enumerate(slipping):
             if not self._follow(track, second, index, kept, now, size):
                 self.tracks.lose(track)
@@ -214,15 +222,15 @@ class OnnxPerception:
             and torso_visibility >= self.config.confirm_visibility
         )
 
-    def _uncovered_motion(self, image: np.ndarray) -> list[Box]:
-        """Moving blobs that no track covers, largest first (none without a motion model,
-        or when the whole picture changed)."""
+    def _uncovered_motion(self, image: np.ndarray) -> list[Box] | None:
+        """Moving blobs that no track covers, largest first; None when motion says nothing
+        (no motion model, or the whole picture changed)."""
         if self.motion is None:
-            return []
+            return None
         blobs = self.motion.update(image)
         frame_area = float(image.shape[0] * image.shape[1])
         if sum(_area(b) for b in blobs) > MAX_MOVING_SHARE * frame_area:
-            return []  # the camera moved or the light changed: blobs say nothing
+            return None  # the camera moved or the light changed
         # A head or hand sticking out of a tracked person's landmark box is still them.
         track_boxes = [_grown(t.box, TRACK_MOTION_MARGIN) for t in self.tracks.active]
         return [
@@ -231,15 +239,19 @@ class OnnxPerception:
             if not any(box_coverage(blob, box) >= COVERED_SHARE for box in track_boxes)
         ]
 
-    def _detector_proposals(self, image: np.ndarray, now: float, motion: bool) -> list[Roi]:
-        """Landmark regions of detected people that no track covers. The detector runs on
-        the first frame, once per interval, and when something moves that no track
-        covers (without a motion model: whenever nobody is tracked)."""
+    def _detector_proposals(
+        self, image: np.ndarray, now: float, moving: list[Box] | None
+    ) -> list[Roi]:
+        """Landmark regions of detected people that no track covers. The detector runs once
+        per interval, when something moves that no track covers, and on every frame while
+        nobody is tracked and motion cannot tell whether someone came in (else every
+        idle interval: someone may stand still in view)."""
+        since = math.inf if self.last_detection_time is None else now - self.last_detection_time
+        idle = not self.tracks.active
         due = (
-            self.last_detection_time is None
-            or now - self.last_detection_time >= self.config.detector_interval_s
-            or motion
-            or (self.motion is None and not self.tracks.active)
+            since >= self.config.detector_interval_s
+            or bool(moving)
+            or (idle and (moving is None or since >= self.config.idle_detector_interval_s))
         )
         if not due:
             return []
