@@ -8,8 +8,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from calibration.errors import CalibrationError
 from service.analyze import analyze
 from service.backends import BACKENDS, BackendError
+from service.calibrate_cli import add_calibrate_parser
 from vision.config import PerceptionConfig
 from vision.sources import SourceError
 
@@ -154,6 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo_parser.add_argument("--out", default="etiquette-demo", help="output folder")
     demo_parser.set_defaults(handler=cmd_demo)
 
+    add_calibrate_parser(commands)
+
     models_parser = commands.add_parser("models", help="model files")
     models_commands = models_parser.add_subparsers(dest="models_command", required=True)
     build = models_commands.add_parser(
@@ -179,7 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         code: int = args.handler(args)
-    except (SourceError, BackendError, CliError) as error:
+    except (SourceError, BackendError, CliError, CalibrationError) as error:
         print(f"etiquette: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

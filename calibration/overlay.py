@@ -1,0 +1,145 @@
+"""The check picture: zones, the door line, a floor grid and the marks drawn on a snapshot."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import cv2
+import numpy as np
+
+from calibration.camera_file import CameraFile, Floor
+from calibration.projection import FloorProjection
+from calibration.zones import FloorZones
+
+GRID_COLOR = (255, 255, 255)  # BGR
+DOOR_COLOR = (0, 0, 255)
+ARRIVAL_COLOR = (0, 165, 255)
+POST_COLOR = (0, 200, 0)
+COUNTER_COLOR = (255, 128, 0)
+QUEUE_COLOR = (0, 255, 255)
+MARK_COLOR = (255, 0, 255)
+SAMPLES_PER_LINE = 200
+MAX_GRID_LINES = 200
+
+
+def _visible_floor_bounds(projection: FloorProjection, size: tuple[int, int]) -> np.ndarray:
+    """(x_min, y_min, x_max, y_max) of the floor the image shows (bounded)."""
+    width, height = size
+    us, vs = np.meshgrid(np.linspace(0, width - 1, 40), np.linspace(0, height - 1, 30))
+    floor = projection.to_floor(np.column_stack([us.ravel(), vs.ravel()]))
+    floor = floor[np.isfinite(floor).all(axis=1)]
+    if len(floor) == 0:
+        return np.zeros(4)
+    # The far floor near the horizon runs off to infinity: keep the nearest 90%.
+    centre = np.median(floor, axis=0)
+    distance = np.linalg.norm(floor - centre, axis=1)
+    floor = floor[distance <= np.percentile(distance, 90)]
+    return np.array([*floor.min(axis=0), *floor.max(axis=0)])
+
+
+def _polyline(
+    canvas: np.ndarray,
+    projection: FloorProjection,
+    floor: np.ndarray,
+    color: tuple[int, int, int],
+    thickness: int,
+    closed: bool = False,
+) -> None:
+    """Draw a floor polyline, densified so lens distortion bends it, skipping parts behind
+    the camera."""
+    points = np.vstack([floor, floor[:1]]) if closed else floor
+    dense = []
+    for start, end in itertools.pairwise(points):
+        steps = np.linspace(0.0, 1.0, 24)[:, None]
+        dense.append(start + (end - start) * steps)
+    path = np.vstack(dense)
+    visible = projection.in_front(path)
+    pixels = projection.to_pixels(path)
+    height, width = canvas.shape[:2]
+    limit = 4 * max(width, height)
+    ok = visible & (np.abs(pixels) < limit).all(axis=1)
+    for index in range(len(path) - 1):
+        if ok[index] and ok[index + 1]:
+            a = (round(pixels[index, 0]), round(pixels[index, 1]))
+            b = (round(pixels[index + 1, 0]), round(pixels[index + 1, 1]))
+            cv2.line(canvas, a, b, color, thickness, cv2.LINE_AA)
+
+
+def _label(
+    canvas: np.ndarray,
+    projection: FloorProjection,
+    floor: np.ndarray,
+    text: str,
+    color: tuple[int, int, int],
+) -> None:
+    centre = floor.mean(axis=0)[None]
+    if projection.in_front(centre)[0]:
+        u, v = projection.to_pixels(centre)[0]
+        if np.isfinite([u, v]).all():
+            cv2.putText(
+                canvas, text, (int(u), int(v)), cv2.FONT_HERSHEY_SIMPLEX, 0.5, color, 1, cv2.LINE_AA
+            )
+
+
+def draw_grid(canvas: np.ndarray, projection: FloorProjection, spacing_m: float) -> None:
+    x0, y0, x1, y1 = _visible_floor_bounds(projection, (canvas.shape[1], canvas.shape[0]))
+    first_x, first_y = math.floor(x0 / spacing_m), math.floor(y0 / spacing_m)
+    last_x, last_y = math.ceil(x1 / spacing_m), math.ceil(y1 / spacing_m)
+    if (last_x - first_x) + (last_y - first_y) > MAX_GRID_LINES:
+        return  # a grid this dense would hide the picture
+    for i in range(first_x, last_x + 1):
+        x = i * spacing_m
+        line = np.array([[x, first_y * spacing_m], [x, last_y * spacing_m]])
+        _polyline(canvas, projection, line, GRID_COLOR, 1)
+    for j in range(first_y, last_y + 1):
+        y = j * spacing_m
+        line = np.array([[first_x * spacing_m, y], [last_x * spacing_m, y]])
+        _polyline(canvas, projection, line, GRID_COLOR, 1)
+
+
+def draw_overlay(
+    image_bgr: np.ndarray, camera: CameraFile, floor: Floor, grid_m: float = 0.5
+) -> np.ndarray:
+    """A copy of the snapshot with the floor grid, zones, door line and marks."""
+    canvas = image_bgr.copy()
+    projection = FloorProjection.from_camera(camera, floor)
+    draw_grid(canvas, projection, grid_m)
+    zones = FloorZones(camera.zones)
+    arrival = zones.arrival_polygon()
+    if len(arrival):
+        layer = canvas.copy()
+        _fill(layer, projection, arrival, ARRIVAL_COLOR)
+        canvas = cv2.addWeighted(layer, 0.35, canvas, 0.65, 0)
+        _polyline(canvas, projection, arrival, ARRIVAL_COLOR, 2, closed=True)
+    if zones.door is not None:
+        _polyline(canvas, projection, np.array([zones.door.a, zones.door.b]), DOOR_COLOR, 3)
+        _label(canvas, projection, np.array([zones.door.a, zones.door.b]), "door", DOOR_COLOR)
+    for polygons, color in ((zones.posts, POST_COLOR), (zones.counters, COUNTER_COLOR)):
+        for name, polygon in polygons.items():
+            _polyline(canvas, projection, polygon, color, 2, closed=True)
+            _label(canvas, projection, polygon, name, color)
+    if zones.queue is not None:
+        _polyline(canvas, projection, zones.queue, QUEUE_COLOR, 2, closed=True)
+        _label(canvas, projection, zones.queue, "queue", QUEUE_COLOR)
+    for mark in floor.points:
+        cv2.circle(canvas, (round(mark.u), round(mark.v)), 5, MARK_COLOR, 1, cv2.LINE_AA)
+        fitted = projection.to_pixels(np.array([[mark.x, mark.y]]))[0]
+        if np.isfinite(fitted).all():
+            cv2.drawMarker(
+                canvas, (round(fitted[0]), round(fitted[1])), MARK_COLOR, cv2.MARKER_CROSS, 8, 1
+            )
+    return canvas
+
+
+def _fill(
+    canvas: np.ndarray,
+    projection: FloorProjection,
+    polygon: np.ndarray,
+    color: tuple[int, int, int],
+) -> None:
+    visible = projection.in_front(polygon)
+    if not visible.all():
+        return
+    pixels = projection.to_pixels(polygon)
+    cv2.fillPoly(canvas, [np.round(pixels).astype(np.int32)], color, cv2.LINE_AA)
