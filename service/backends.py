@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Literal, Protocol
 
 from vision.config import PerceptionConfig
-from vision.frame import FrameResult
-from vision.pipeline import StageTimes
+from vision.frame import FrameResult, StageTimes
 from vision.sources import Frame
 
 BackendName = Literal["onnx", "mediapipe"]

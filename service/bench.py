@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from service.backends import create_perception
 from vision.config import PerceptionConfig
-from vision.pipeline import STAGES
+from vision.frame import STAGES
 from vision.sources import open_source
 
 PEER_TASK = Path(__file__).resolve().parents[1] / "models" / "tasks" / "pose_landmarker.task"

@@ -105,3 +105,13 @@ class FrameResult:
     width: int
     height: int
     people: People
+
+
+STAGES = ("proposals", "landmarks", "hands", "tracking")
+
+
+@dataclass
+class StageTimes:
+    """Milliseconds a perception backend spent in each stage on the last frame."""
+
+    ms: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))

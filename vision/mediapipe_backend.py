@@ -22,10 +22,16 @@ import numpy as np
 
 import models
 from vision.config import PerceptionConfig
-from vision.frame import NUM_HAND_JOINTS, NUM_HAND_SIDES, NUM_JOINTS, FrameResult, People
+from vision.frame import (
+    NUM_HAND_JOINTS,
+    NUM_HAND_SIDES,
+    NUM_JOINTS,
+    FrameResult,
+    People,
+    StageTimes,
+)
 from vision.hands import hand_is_raised
 from vision.joints import HandJoint, HandSide, Joint
-from vision.pipeline import StageTimes
 from vision.sources import Frame
 from vision.tracking import Box, box_iou, keypoint_box
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -21,7 +20,7 @@ from models.pose_detector import PoseDetector, square_roi_around
 from models.pose_landmarks import PoseLandmarker, PoseLandmarks
 from models.roi import Roi
 from vision.config import PerceptionConfig
-from vision.frame import FrameResult, People
+from vision.frame import FrameResult, People, StageTimes
 from vision.hands import update_hands
 from vision.joints import Joint
 from vision.motion import MotionRegions
@@ -34,7 +33,6 @@ class NetworkFactory(Protocol):
 
 
 TORSO = [Joint.LEFT_SHOULDER, Joint.RIGHT_SHOULDER, Joint.LEFT_HIP, Joint.RIGHT_HIP]
-STAGES = ("proposals", "landmarks", "hands", "tracking")
 # A blob already mostly inside a tracked person's box needs no new proposal.
 COVERED_SHARE = 0.5
 DUPLICATE_IOU = 0.5
@@ -47,13 +45,6 @@ MAX_MOTION_PROPOSALS = 2
 TRACK_MOTION_MARGIN = 0.2
 # A blob the landmark model rejected is not proposed again for this long.
 PROPOSAL_COOLDOWN_S = 1.0
-
-
-@dataclass
-class StageTimes:
-    """Milliseconds spent in each stage for the last frame."""
-
-    ms: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
 
 
 class OnnxPerception:
