@@ -21,15 +21,14 @@ POSE_HAND_SHIFT_Y = 0.2
 # hand_landmark_landmarks_to_roi: landmark box, grown 2x and shifted toward the fingers.
 LANDMARK_HAND_SCALE = 2.0
 LANDMARK_HAND_SHIFT_Y = -0.1
-# Landmarks, presence, handedness (the hand's world landmarks are not used).
-USED_OUTPUTS = ["Identity", "Identity_1", "Identity_2"]
+# Landmarks and presence (the side comes from the body pose, not the handedness output).
+USED_OUTPUTS = ["Identity", "Identity_1"]
 
 
 @dataclass(frozen=True, slots=True)
 class HandLandmarks:
     keypoints: np.ndarray  # (n, 21, 3): x_px, y_px, z (pixels, wrist-relative)
     score: np.ndarray  # (n,) hand presence
-    right_handedness: np.ndarray  # (n,) the model's P(right hand), for a non-mirrored view
 
     @property
     def count(self) -> int:
@@ -80,7 +79,7 @@ class HandLandmarker:
 
     def run(self, image: np.ndarray, rois: list[Roi]) -> HandLandmarks:
         if not rois:
-            return HandLandmarks(np.zeros((0, NUM_HAND_LANDMARKS, 3)), np.zeros(0), np.zeros(0))
+            return HandLandmarks(np.zeros((0, NUM_HAND_LANDMARKS, 3)), np.zeros(0))
         crops = np.stack([warp_roi(image, roi, self.size) for roi in rois])
         outputs = self.network.run(crops.astype(np.float32) * (1.0 / 255.0))
         count = len(rois)
@@ -92,5 +91,4 @@ class HandLandmarker:
         return HandLandmarks(
             keypoints=keypoints,
             score=outputs["Identity_1"].reshape(count).astype(np.float64),
-            right_handedness=outputs["Identity_2"].reshape(count).astype(np.float64),
         )

@@ -33,8 +33,6 @@ class PoseLandmarks:
     """Landmarks of N people; arrays are parallel along the first axis."""
 
     keypoints: np.ndarray  # (n, 33, 3): x_px, y_px, visibility
-    depth: np.ndarray  # (n, 33): z, in pixels of the image, hip-centred (smaller = nearer)
-    presence: np.ndarray  # (n, 33) per-landmark presence in the crop
     world: np.ndarray  # (n, 33, 3) metres, hip-centred, rotated back into the image frame
     score: np.ndarray  # (n,) pose presence flag
     next_rois: list[Roi]  # where to look in the next frame
@@ -72,12 +70,10 @@ class PoseLandmarker:
         flag = outputs["Identity_1"].reshape(count).astype(np.float64)
         world_raw = outputs["Identity_4"].reshape(count, NUM_MODEL_LANDMARKS, 3)
         keypoints = np.empty((count, NUM_MODEL_LANDMARKS, 3))
-        depth = np.empty((count, NUM_MODEL_LANDMARKS))
         world = np.empty((count, NUM_POSE_LANDMARKS, 3))
         next_rois: list[Roi] = []
         for index, roi in enumerate(rois):
             keypoints[index, :, :2] = roi.crop_to_image(raw[index, :, :2] / self.size)
-            depth[index] = raw[index, :, 2] / self.size * roi.width
             world[index] = roi.rotate_vectors(world_raw[index, :NUM_POSE_LANDMARKS])
             next_rois.append(
                 Roi.aligned(
@@ -89,8 +85,6 @@ class PoseLandmarker:
         keypoints[:, :, 2] = sigmoid(raw[:, :, 3])
         return PoseLandmarks(
             keypoints=keypoints[:, :NUM_POSE_LANDMARKS],
-            depth=depth[:, :NUM_POSE_LANDMARKS],
-            presence=sigmoid(raw[:, :NUM_POSE_LANDMARKS, 4]),
             world=world,
             score=flag,
             next_rois=next_rois,
@@ -100,8 +94,6 @@ class PoseLandmarker:
 def empty_pose_landmarks() -> PoseLandmarks:
     return PoseLandmarks(
         keypoints=np.zeros((0, NUM_POSE_LANDMARKS, 3)),
-        depth=np.zeros((0, NUM_POSE_LANDMARKS)),
-        presence=np.zeros((0, NUM_POSE_LANDMARKS)),
         world=np.zeros((0, NUM_POSE_LANDMARKS, 3)),
         score=np.zeros(0),
         next_rois=[],

@@ -113,31 +113,8 @@ def warp_roi(image: np.ndarray, roi: Roi, size: int) -> np.ndarray:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Letterbox:
-    """How a whole frame was fitted into a square network input (scale, then padding)."""
-
-    scale: float
-    pad_x: float
-    pad_y: float
-    size: int
-
-    def to_image(self, points: np.ndarray) -> np.ndarray:
-        """Map (..., 2) input-normalised points (0..1 of the square input) to image pixels."""
-        out = np.empty(points.shape, dtype=np.float64)
-        out[..., 0] = (points[..., 0] * self.size - self.pad_x) / self.scale
-        out[..., 1] = (points[..., 1] * self.size - self.pad_y) / self.scale
-        return out
-
-
-def letterbox(image: np.ndarray, size: int) -> tuple[np.ndarray, Letterbox]:
-    """Resize an image to fit a ``size`` square keeping its aspect, padding with zeros."""
-    height, width = image.shape[:2]
-    scale = size / max(height, width)
-    new_w, new_h = round(width * scale), round(height * scale)
-    resized = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_AREA)
-    pad_x = (size - new_w) // 2
-    pad_y = (size - new_h) // 2
-    canvas = np.zeros((size, size, 3), dtype=image.dtype)
-    canvas[pad_y : pad_y + new_h, pad_x : pad_x + new_w] = resized
-    return canvas, Letterbox(scale, float(pad_x), float(pad_y), size)
+def square_roi_around(box: tuple[float, float, float, float], margin: float = 1.0) -> Roi:
+    """An upright square region covering an axis-aligned box (times ``margin``)."""
+    x1, y1, x2, y2 = box
+    side = max(x2 - x1, y2 - y1) * margin
+    return Roi((x1 + x2) / 2, (y1 + y2) / 2, side, side, 0.0)

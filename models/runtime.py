@@ -13,6 +13,8 @@ from numpy.typing import NDArray
 from onnx import TensorProto, numpy_helper
 from pydantic import BaseModel, ConfigDict, Field
 
+from models.onnx_graph import keep_outputs
+
 MODELS_DIR = Path(__file__).resolve().parent / "onnx"
 MANIFEST_NAME = "manifest.json"
 REBUILD_HINT = "rerun the build: python -m models.build.build --out models/onnx"
@@ -92,25 +94,6 @@ def _expand_half(model: onnx.ModelProto) -> None:
         init.name = renamed.get(init.name, init.name)
 
 
-def _keep_outputs(model: onnx.ModelProto, names: list[str]) -> None:
-    """Drop graph outputs not in ``names`` and every node no kept output depends on."""
-    graph = model.graph
-    kept_outputs = [o for o in graph.output if o.name in names]
-    del graph.output[:]
-    graph.output.extend(kept_outputs)
-    needed = set(names)
-    live: list[onnx.NodeProto] = []
-    for node in reversed(graph.node):
-        if any(out in needed for out in node.output):
-            live.append(node)
-            needed.update(node.input)
-    del graph.node[:]
-    graph.node.extend(reversed(live))
-    used = [init for init in graph.initializer if init.name in needed]
-    del graph.initializer[:]
-    graph.initializer.extend(used)
-
-
 class OnnxNetwork:
     """One converted MediaPipe network: ``run`` takes an NHWC float32 batch."""
 
@@ -138,7 +121,7 @@ class OnnxNetwork:
         if unknown:
             raise ModelFileError(f"{name} has no outputs {unknown}; it has {known}")
         if outputs is not None:
-            _keep_outputs(model, outputs)
+            keep_outputs(model, outputs)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1

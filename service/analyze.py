@@ -51,15 +51,16 @@ def analyze(
     progress: bool = True,
 ) -> AnalyzeSummary:
     """Process every frame of ``source_spec``; write tracks.jsonl (and annotated.mp4)."""
-    source = open_source(source_spec)
-    perception = create_perception(backend, config or PerceptionConfig())
-    out_dir.mkdir(parents=True, exist_ok=True)
-    summary = AnalyzeSummary(source=source.description)
-    tracks_path = out_dir / TRACKS_FILE
-    summary.outputs.append(tracks_path)
-    started = time.perf_counter()
     with contextlib.ExitStack() as stack:
+        perception = create_perception(backend, config or PerceptionConfig())
+        stack.callback(perception.close)
+        source = open_source(source_spec)
         stack.callback(source.close)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        summary = AnalyzeSummary(source=source.description)
+        tracks_path = out_dir / TRACKS_FILE
+        summary.outputs.append(tracks_path)
+        started = time.perf_counter()
         writer = stack.enter_context(TracksWriter(tracks_path))
         video: Mp4Writer | None = None
         if annotate:

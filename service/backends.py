@@ -17,6 +17,8 @@ class Perception(Protocol):
 
     def process(self, frame: Frame) -> FrameResult: ...
 
+    def close(self) -> None: ...
+
 
 class BackendError(Exception):
     """A backend that cannot be used on this installation, and how to make it usable."""
@@ -30,9 +32,6 @@ def create_perception(backend: BackendName, config: PerceptionConfig) -> Percept
         return OnnxPerception(config, OnnxNetwork)
     try:
         from vision.mediapipe_backend import MediaPipePerception
-    except ImportError as error:
-        raise BackendError(
-            f"the mediapipe backend is not installed ({error}); install it with "
-            "pip install 'etiquette-monitor[mediapipe]'"
-        ) from error
+    except ImportError as error:  # its message says how to install the extra
+        raise BackendError(str(error)) from error
     return MediaPipePerception(config)

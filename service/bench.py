@@ -21,8 +21,6 @@ from vision.config import PerceptionConfig
 from vision.frame import STAGES
 from vision.sources import open_source
 
-PEER_TASK = Path(__file__).resolve().parents[1] / "models" / "tasks" / "pose_landmarker.task"
-
 
 class Truth(BaseModel):
     """Which frames show people, for counting true and false person-frames."""
@@ -81,29 +79,19 @@ def run_ours(source_spec: str, config: PerceptionConfig, max_frames: int | None)
 
 def run_peer(source_spec: str, num_poses: int, max_frames: int | None) -> dict[str, Any]:
     """MediaPipe Tasks PoseLandmarker, VIDEO mode, on the same frames (decode included, as
-    for ours)."""
-    import mediapipe as mp
-    from mediapipe.tasks import python as mp_tasks
-    from mediapipe.tasks.python import vision as mp_vision
+    for ours). Imported here so that only the peer's process loads mediapipe."""
+    from models.mediapipe_tasks import PoseLandmarkerTask, VideoClock
 
-    options = mp_vision.PoseLandmarkerOptions(
-        base_options=mp_tasks.BaseOptions(model_asset_path=str(PEER_TASK)),
-        running_mode=mp_vision.RunningMode.VIDEO,
-        num_poses=num_poses,
-    )
-    landmarker = mp_vision.PoseLandmarker.create_from_options(options)
+    landmarker = PoseLandmarkerTask(num_poses)
+    clock = VideoClock()
     source = open_source(source_spec)
     counts: list[int] = []
-    last_ms = -1
     started = time.perf_counter()
     for frame in source.frames():
         if max_frames is not None and len(counts) >= max_frames:
             break
-        timestamp_ms = max(round(frame.timestamp * 1000), last_ms + 1)
-        last_ms = timestamp_ms
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=frame.image)
-        found = landmarker.detect_for_video(image, timestamp_ms)
-        counts.append(len(found.pose_landmarks))
+        found = landmarker.detect(clock.frame(frame.image, frame.timestamp))
+        counts.append(len(found.keypoints))
     elapsed = time.perf_counter() - started
     landmarker.close()
     source.close()

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
 
 from calibration.errors import CalibrationError
+from models.runtime import ModelFileError
 from service.analyze import analyze
 from service.backends import BACKENDS, BackendError
 from service.calibrate_cli import add_calibrate_parser
 from vision.config import PerceptionConfig
 from vision.sources import SourceError
+
+if TYPE_CHECKING:
+    from service.bench import Truth
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 DEMO_SAMPLE = SAMPLES / "intel_one_by_one.mp4"
@@ -28,8 +36,21 @@ def _perception_config(args: argparse.Namespace) -> PerceptionConfig:
     return PerceptionConfig(threads=args.threads, hands=args.hands)
 
 
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
 def _add_perception_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--threads", type=int, default=2, help="inference threads (default 2)")
+    parser.add_argument(
+        "--threads", type=positive_int, default=2, help="inference threads (default 2)"
+    )
     parser.add_argument(
         "--hands",
         choices=("off", "raised", "always"),
@@ -52,9 +73,14 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from service.bench import bench, load_truth
+    from service.bench import bench
 
-    truth = load_truth(Path(args.truth)) if args.truth else None
+    if not args.no_peer and importlib.util.find_spec("mediapipe") is None:
+        raise CliError(
+            "the MediaPipe peer needs the mediapipe extra: pip install "
+            "'etiquette-monitor[mediapipe]', or pass --no-peer"
+        )
+    truth = _load_truth(Path(args.truth)) if args.truth else None
     report = bench(
         args.source,
         _perception_config(args),
@@ -64,6 +90,20 @@ def cmd_bench(args: argparse.Namespace) -> int:
     )
     print(json.dumps(report))
     return 0
+
+
+def _load_truth(path: Path) -> Truth:
+    from service.bench import load_truth
+
+    try:
+        return load_truth(path)
+    except FileNotFoundError:
+        raise CliError(f"{path}: no such truth file; check the path") from None
+    except (ValueError, ValidationError) as error:
+        first = str(error).splitlines()[0]
+        raise CliError(
+            f'{path}: not a truth file ({first}); it needs "visible": [[first, last], ...]'
+        ) from None
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -77,24 +117,32 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_models_build(args: argparse.Namespace) -> int:
+    import subprocess
     import tempfile
 
+    needed = [("tflite", "build")] + ([("mediapipe", "mediapipe")] if args.tasks else [])
+    for module, extra in needed:
+        if importlib.util.find_spec(module) is None:
+            raise CliError(
+                f"this needs the {extra} extra: pip install 'etiquette-monitor[{extra}]'"
+            )
     from models.build.build import build_models, download_wheel
 
     out = Path(args.out)
     with tempfile.TemporaryDirectory(prefix="mediapipe-wheel-") as tmp:
-        wheel = Path(args.wheel) if args.wheel else download_wheel(Path(tmp))
+        try:
+            wheel = Path(args.wheel) if args.wheel else download_wheel(Path(tmp))
+        except subprocess.CalledProcessError as error:
+            raise CliError(
+                f"could not download the mediapipe 0.10.21 wheel (pip exit {error.returncode}); "
+                "check the package index is reachable, or pass --wheel"
+            ) from None
         manifest = build_models(out, wheel=wheel)
         for name, entry in manifest.models.items():
             print(f"{name}: {out / entry.file} sha256 {entry.sha256[:12]}")
         if args.tasks:
-            try:
-                from models.build.tasks import build_task_bundles, extract_modules
-            except ImportError as error:
-                raise CliError(
-                    f"building .task bundles needs mediapipe ({error}); "
-                    "pip install 'etiquette-monitor[mediapipe]'"
-                ) from error
+            from models.build.tasks import build_task_bundles, extract_modules
+
             modules = extract_modules(wheel, Path(tmp) / "modules")
             for path in build_task_bundles(modules, out.parent / "tasks"):
                 print(f"task bundle: {path}")
@@ -141,7 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
         "and the fps ratio.",
     )
     bench_parser.add_argument("source")
-    bench_parser.add_argument("--frames", type=int, default=None, help="stop after N frames")
+    bench_parser.add_argument(
+        "--frames", type=positive_int, default=None, help="stop after N frames"
+    )
     bench_parser.add_argument("--no-peer", action="store_true", help="skip the MediaPipe peer")
     bench_parser.add_argument(
         "--truth", help="JSON with visible frame ranges, to count true and false person-frames"
@@ -179,13 +229,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _fail(message: str) -> int:
+    print(f"etiquette: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         code: int = args.handler(args)
-    except (SourceError, BackendError, CliError, CalibrationError) as error:
-        print(f"etiquette: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+    except (SourceError, BackendError, CliError, CalibrationError, ModelFileError) as error:
+        return _fail(str(error))
+    except OSError as error:  # e.g. --out names a file, a folder cannot be written
+        return _fail(f"{error.filename or ''}: {error.strerror or error}".lstrip(": "))
     except KeyboardInterrupt:
         return 130
     return code

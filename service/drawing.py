@@ -36,7 +36,7 @@ def draw_people(image: np.ndarray, result: FrameResult) -> np.ndarray:
             if point[2] >= MIN_VISIBILITY:
                 cv2.circle(canvas, _pt(point), thickness + 1, color, -1, cv2.LINE_AA)
         for side in HandSide:
-            if people.hand_scores[row, side] >= MIN_VISIBILITY:
+            if people.hand_scores[row, side] > 0:
                 hand = people.hands[row, side]
                 for joint_a, joint_b in HAND_BONES:
                     cv2.line(

@@ -19,7 +19,7 @@ def _rounded(array: np.ndarray, digits: int) -> list[Any]:
     return np.round(array.astype(np.float64), digits).tolist()  # type: ignore[no-any-return]
 
 
-def frame_record(result: FrameResult, hand_presence: float = 0.5) -> dict[str, Any]:
+def frame_record(result: FrameResult) -> dict[str, Any]:
     """The JSON object of one frame (the tracks.jsonl schema)."""
     people = result.people
     has_world = people.has_world()
@@ -31,7 +31,7 @@ def frame_record(result: FrameResult, hand_presence: float = 0.5) -> dict[str, A
                 "keypoints": _rounded(people.hands[row, side], 2),
             }
             for side in HandSide
-            if people.hand_scores[row, side] >= hand_presence
+            if people.hand_scores[row, side] > 0  # perception zeroes hands it rejected
         ]
         persons.append(
             {
@@ -71,8 +71,3 @@ class TracksWriter:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
-
-
-def read_tracks(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]

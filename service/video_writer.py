@@ -22,6 +22,7 @@ class Mp4Writer:
         self.stream: av.video.stream.VideoStream | None = None
         self.time_base = Fraction(1, 1000)
         self.last_pts = -1
+        self.first_timestamp: float | None = None
 
     def _open_stream(self, width: int, height: int) -> av.video.stream.VideoStream:
         stream = self.container.add_stream("libx264", rate=self.rate)
@@ -38,7 +39,10 @@ class Mp4Writer:
             self.stream = self._open_stream(image.shape[1], image.shape[0])
         even = image[: self.stream.height, : self.stream.width]
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(even), format="rgb24")
-        pts = max(round(timestamp / self.time_base), self.last_pts + 1)
+        if self.first_timestamp is None:
+            self.first_timestamp = timestamp  # a camera's wall-clock time starts the file at 0
+        elapsed = timestamp - self.first_timestamp
+        pts = max(round(elapsed / self.time_base), self.last_pts + 1)
         frame.pts, frame.time_base = pts, self.time_base
         self.last_pts = pts
         for packet in self.stream.encode(frame):

@@ -14,7 +14,7 @@ HANDS = SHARED_DATA / "images" / "hands"
 TEST_DATA = Path(__file__).resolve().parent / "data"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.fail(f"the real test data is missing: expected {SHARED_DATA} beside the project")

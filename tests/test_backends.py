@@ -15,12 +15,13 @@ import pytest
 
 pytest.importorskip("mediapipe")
 
+from models.mediapipe_tasks import Hands
 from models.runtime import OnnxNetwork
+from tests.conftest import VIDEO
 from vision.config import PerceptionConfig
 from vision.frame import People
 from vision.joints import HandJoint, HandSide, Joint
 from vision.mediapipe_backend import (
-    Hands,
     IdAssigner,
     MediaPipePerception,
     assign_hands,
@@ -29,7 +30,7 @@ from vision.pipeline import OnnxPerception
 from vision.sources import VideoFileSource
 from vision.tracking import Box, box_iou
 
-VIDEO_DIR = Path(__file__).parents[1].parent / "shared" / "data" / "video"
+VIDEO_DIR = VIDEO
 FRAMES = 60
 MATCH_IOU = 0.5
 VISIBLE = 0.5

@@ -105,3 +105,47 @@ def test_bench_prints_one_json_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert ours["person_frames"] == 30
     assert report["fps_ratio"] == pytest.approx(ours["fps"] / peer["fps"], rel=0.02)
     assert 0 < ours["peak_rss_mb"] < 2000
+
+
+def test_unreadable_image_folder_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "frames").mkdir()
+    (tmp_path / "frames" / "000.jpg").write_bytes(b"not a jpeg")
+    assert main(["analyze", str(tmp_path / "frames"), "--out", str(tmp_path / "out")]) == 2
+    assert "not a readable image" in capsys.readouterr().err
+
+
+def test_output_that_is_a_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    taken = tmp_path / "taken"
+    taken.write_text("x")
+    assert main(["analyze", str(VIDEO / "har_stand.mp4"), "--out", str(taken)]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("etiquette: error: ") and len(error.splitlines()) == 1
+
+
+def test_missing_model_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from models import runtime
+
+    monkeypatch.setattr(runtime, "MODELS_DIR", tmp_path / "nothing")
+    assert main(["analyze", str(VIDEO / "har_stand.mp4"), "--out", str(tmp_path / "o")]) == 2
+    assert "rerun the build" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag", [["--threads", "0"], ["--threads", "two"]])
+def test_bad_numbers_are_usage_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: list[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["analyze", str(VIDEO / "har_stand.mp4"), "--out", str(tmp_path), *flag])
+    assert exit_info.value.code == 2
+    assert "--threads" in capsys.readouterr().err
+
+
+def test_bad_truth_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    truth = tmp_path / "truth.json"
+    truth.write_text('{"visible": "all of them"}')
+    assert main(["bench", str(VIDEO / "har_stand.mp4"), "--no-peer", "--truth", str(truth)]) == 2
+    assert "not a truth file" in capsys.readouterr().err

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from models.anchors import RawDetections, box_iou, ssd_anchor_centers, weighted_nms
-from models.pose_detector import POSE_DETECTION_ANCHORS
-from models.roi import Roi, letterbox, warp_roi
+from models.pose_detector import POSE_DETECTION
+from models.roi import Roi, square_roi_around, warp_roi
 
 
 def test_pose_detector_has_2254_anchors() -> None:
-    anchors = ssd_anchor_centers(POSE_DETECTION_ANCHORS)
+    anchors = ssd_anchor_centers(POSE_DETECTION.anchors)
     assert anchors.shape == (2254, 2)
     # First anchor: the centre of the top-left cell of the 28x28 stride-8 grid.
     assert anchors[0] == pytest.approx([0.5 / 28, 0.5 / 28])
@@ -41,14 +41,6 @@ def test_warp_roi_round_trip() -> None:
     assert roi.crop_to_image(centre_in_crop)[0] == pytest.approx([150.0, 100.0], abs=1.5)
 
 
-def test_letterbox_maps_back() -> None:
-    image = np.zeros((100, 200, 3), dtype=np.uint8)
-    square, box = letterbox(image, 224)
-    assert square.shape == (224, 224, 3)
-    corner = box.to_image(np.array([[0.0, (224 - 112) / 2 / 224]]))
-    assert corner[0] == pytest.approx([0.0, 0.0], abs=1.0)
-
-
 def test_weighted_nms_merges_overlaps_by_score() -> None:
     boxes = np.array([[0, 0, 10, 10], [1, 0, 11, 10], [50, 50, 60, 60]], dtype=float)
     keypoints = np.zeros((3, 1, 2))
@@ -59,3 +51,9 @@ def test_weighted_nms_merges_overlaps_by_score() -> None:
     assert box_iou(np.array([0, 0, 10, 10.0]), np.array([[5, 0, 15, 10.0]]))[0] == pytest.approx(
         1 / 3
     )
+
+
+def test_square_roi_around_a_box() -> None:
+    roi = square_roi_around((10.0, 20.0, 30.0, 60.0), margin=1.5)
+    assert (roi.center_x, roi.center_y, roi.width, roi.height) == (20.0, 40.0, 60.0, 60.0)
+    assert roi.bounding_box() == pytest.approx((-10.0, 10.0, 50.0, 70.0))

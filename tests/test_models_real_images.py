@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from models.hand_landmarks import HandLandmarker
-from models.pose_detector import PoseDetector
+from models.pose_detector import PoseDetector, landmark_roi
 from models.pose_landmarks import PoseLandmarker
 from models.roi import Roi
 from models.runtime import OnnxNetwork
@@ -78,7 +78,7 @@ def test_landmarks_match_mpii_labels(detector: PoseDetector, landmarker: PoseLan
         joints = np.array(label["joints"])
         head = float(np.linalg.norm(joints[MPII_HEAD_TOP] - joints[MPII_UPPER_NECK]))
         found = detector.detect(image)
-        result = landmarker.run(image, [d.landmark_roi() for d in found])
+        result = landmarker.run(image, [landmark_roi(d) for d in found])
         # The labelled person is the one whose landmarks lie closest to the labels.
         errors = [
             np.array([np.linalg.norm(kp[j, :2] - joints[m]) for m, j in MPII_TO_BLAZEPOSE.items()])
@@ -97,7 +97,7 @@ def test_landmarks_match_mpii_labels(detector: PoseDetector, landmarker: PoseLan
 
 def test_world_landmarks_are_metric(detector: PoseDetector, landmarker: PoseLandmarker) -> None:
     image = rgb(PEOPLE / "mmpose_h36m_S1_Directions_000001.jpg")
-    result = landmarker.run(image, [d.landmark_roi() for d in detector.detect(image)])
+    result = landmarker.run(image, [landmark_roi(d) for d in detector.detect(image)])
     world = result.world[0]
     shoulders = float(np.linalg.norm(world[Joint.LEFT_SHOULDER] - world[Joint.RIGHT_SHOULDER]))
     assert 0.25 <= shoulders <= 0.5, f"shoulder width {shoulders:.2f} m is not human"
@@ -142,3 +142,22 @@ def test_face_detector_finds_the_signer() -> None:
     assert 200 < (x1 + x2) / 2 < 440
     assert 40 < (y1 + y2) / 2 < 200
     assert 40 < x2 - x1 < 160
+
+
+@pytest.mark.parametrize(
+    "name", ["hagrid_crop_stop.png", "mmpose_onehand10k_9.jpg", "mmpose_freihand_00017620.jpg"]
+)
+def test_palm_detector_leads_to_a_hand(name: str) -> None:
+    from models.palm_detector import PalmDetector, hand_roi_from_palm
+
+    image = rgb(HANDS / name)
+    palms = PalmDetector(OnnxNetwork("palm_detection_lite")).detect(image)
+    assert palms, f"no palm found in {name}"
+    best = max(palms, key=lambda p: p.score)
+    hands = HandLandmarker(OnnxNetwork("hand_landmark_full")).run(image, [hand_roi_from_palm(best)])
+    assert hands.score[0] > 0.5
+    # The hand's landmarks lie on the hand, i.e. around the palm box.
+    x1, y1, x2, y2 = best.box
+    wrist = hands.keypoints[0, 0, :2]
+    size = max(x2 - x1, y2 - y1)
+    assert x1 - size <= wrist[0] <= x2 + size and y1 - size <= wrist[1] <= y2 + size

@@ -30,7 +30,7 @@ class PerceptionConfig(BaseModel):
         1.0,
         gt=0,
         title="Detector interval",
-        description="The full-frame person detector runs at least this often (seconds) while people are tracked, and on every frame while nobody is.",
+        description="The full-frame person detector runs at least this often (seconds); it also runs at once where something moves that no track covers.",
     )
     idle_detector_interval_s: float = Field(
         0.2,

@@ -16,9 +16,9 @@ import numpy as np
 from models import hand_landmarks, pose_landmarks
 from models.hand_landmarks import HandLandmarker
 from models.network import Network
-from models.pose_detector import PoseDetector, square_roi_around
+from models.pose_detector import PoseDetector, landmark_roi
 from models.pose_landmarks import PoseLandmarker, PoseLandmarks
-from models.roi import Roi
+from models.roi import Roi, square_roi_around
 from vision.config import PerceptionConfig
 from vision.frame import FrameResult, People, StageTimes
 from vision.hands import update_hands
@@ -75,9 +75,9 @@ class OnnxPerception:
         height, width = image.shape[:2]
         now = frame.timestamp
         started = time.perf_counter()
-        moving = self._uncovered_motion(image)
+        moving = self._uncovered_motion(image, now)
         detections = self._detector_proposals(image, now, moving)
-        blobs = self._motion_proposals(moving or [], now, detections)
+        blobs = self._motion_proposals(moving or [], detections)
         proposals = detections + [square_roi_around(blob, BLOB_ROI_MARGIN) for blob in blobs]
         after_proposals = time.perf_counter()
 
@@ -100,7 +100,8 @@ class OnnxPerception:
         self.tracks.expire(now)
         after_tracking = time.perf_counter()
 
-        update_hands(image, self.tracks.active, self.hand_landmarker, self.config)
+        confirmed = [t for t in self.tracks.active if t.confirmed]
+        update_hands(image, confirmed, self.hand_landmarker, self.config)
         finished = time.perf_counter()
         self.times.ms = {
             "proposals": (after_proposals - started) * 1000,
@@ -109,6 +110,9 @@ class OnnxPerception:
             "hands": (finished - after_tracking) * 1000,
         }
         return FrameResult(frame.index, now, width, height, self.people())
+
+    def close(self) -> None:
+        """Nothing to release: the networks' sessions go with the object."""
 
     def _landmarks(self, image: np.ndarray, rois: list[Roi]) -> PoseLandmarks:
         started = time.perf_counter()
@@ -180,12 +184,13 @@ class OnnxPerception:
             index = first_row + offset
             if len(self.tracks.active) >= self.config.max_people:
                 break
-            if not self._confirmed(landmarks.score[index], landmarks.keypoints[index]):
+            box = keypoint_box(landmarks.keypoints[index], *size)
+            if not self._confirmed(landmarks.score[index], landmarks.keypoints[index]) or (
+                _duplicate(box, kept)
+            ):
+                # Nobody new there (or someone already kept): do not look again for a while.
                 if offset >= detection_count:
                     self.rejected.append((blobs[offset - detection_count], now))
-                continue
-            box = keypoint_box(landmarks.keypoints[index], *size)
-            if _duplicate(box, kept):
                 continue
             track = self.tracks.start(now, landmarks.next_rois[index], box)
             track.confirmed = track.confirmed or (
@@ -213,9 +218,10 @@ class OnnxPerception:
             and torso_visibility >= self.config.confirm_visibility
         )
 
-    def _uncovered_motion(self, image: np.ndarray) -> list[Box] | None:
-        """Moving blobs that no track covers, largest first; None when motion says nothing
-        (no motion model, or the whole picture changed)."""
+    def _uncovered_motion(self, image: np.ndarray, now: float) -> list[Box] | None:
+        """Moving blobs that no track covers and that were not just looked at in vain,
+        largest first; None when motion says nothing (no motion model, or the whole
+        picture changed)."""
         if self.motion is None:
             return None
         blobs = self.motion.update(image)
@@ -224,10 +230,12 @@ class OnnxPerception:
             return None  # the camera moved or the light changed
         # A head or hand sticking out of a tracked person's landmark box is still them.
         track_boxes = [_grown(t.box, TRACK_MOTION_MARGIN) for t in self.tracks.active]
+        self.rejected = [(b, t) for b, t in self.rejected if now - t <= PROPOSAL_COOLDOWN_S]
         return [
             blob
             for blob in sorted(blobs, key=_area, reverse=True)
             if not any(box_coverage(blob, box) >= COVERED_SHARE for box in track_boxes)
+            and not any(box_iou(blob, old) > DUPLICATE_IOU for old, _ in self.rejected)
         ]
 
     def _detector_proposals(
@@ -250,7 +258,7 @@ class OnnxPerception:
         track_boxes = [t.box for t in self.tracks.active]
         proposals: list[Roi] = []
         for detection in self.detector.detect(image):
-            roi = detection.landmark_roi()
+            roi = landmark_roi(detection)
             if not any(
                 box_coverage(roi.bounding_box(), box) >= COVERED_SHARE
                 or _inside(detection.keypoints[0], box)
@@ -259,15 +267,12 @@ class OnnxPerception:
                 proposals.append(roi)
         return proposals
 
-    def _motion_proposals(self, moving: list[Box], now: float, taken: list[Roi]) -> list[Box]:
-        """The largest uncovered moving blobs that no detection explains and that the
-        landmark model did not just reject."""
-        self.rejected = [(b, t) for b, t in self.rejected if now - t <= PROPOSAL_COOLDOWN_S]
+    def _motion_proposals(self, moving: list[Box], taken: list[Roi]) -> list[Box]:
+        """The largest uncovered moving blobs that no detection explains."""
         fresh = [
             blob
             for blob in moving
             if not any(_inside((p.center_x, p.center_y), blob) for p in taken)
-            and not any(box_iou(blob, old) > DUPLICATE_IOU for old, _ in self.rejected)
         ]
         return fresh[:MAX_MOTION_PROPOSALS]
 

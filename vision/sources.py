@@ -153,6 +153,8 @@ class ImageFolderSource:
         for index, (path, timestamp) in enumerate(zip(self.paths, self.timestamps, strict=True)):
             image = cv2.imread(str(path), cv2.IMREAD_COLOR)
             if image is None:
+                if index == 0:
+                    raise SourceError(f"{path}: not a readable image; remove or replace it")
                 self.stopped_early = f"{path}: not a readable image; stopped at frame {index}"
                 return
             yield Frame(index, timestamp, cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
@@ -197,10 +199,13 @@ class LiveCameraSource:
         return value if value > 0 else None
 
     def frames(self) -> Iterator[Frame]:
+        # Wall-clock time that never steps back (an NTP correction would otherwise freeze
+        # smoothing and timers downstream).
+        wall_start, steady_start = time.time(), time.monotonic()
         index = 0
         while True:
             ok, image = self.capture.read()
-            timestamp = time.time()
+            timestamp = wall_start + (time.monotonic() - steady_start)
             if not ok or image is None:
                 self.stopped_early = f"{self.description}: the stream stopped after {index} frames"
                 return

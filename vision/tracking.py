@@ -40,11 +40,12 @@ def keypoint_box(keypoints: np.ndarray, width: int, height: int, pad: float = 0.
     x1, y1 = keypoints[:, 0].min(), keypoints[:, 1].min()
     x2, y2 = keypoints[:, 0].max(), keypoints[:, 1].max()
     px, py = (x2 - x1) * pad, (y2 - y1) * pad
+    right, bottom = width - 1.0, height - 1.0
     return (
-        float(max(0.0, x1 - px)),
-        float(max(0.0, y1 - py)),
-        float(min(width - 1.0, x2 + px)),
-        float(min(height - 1.0, y2 + py)),
+        float(np.clip(x1 - px, 0.0, right)),
+        float(np.clip(y1 - py, 0.0, bottom)),
+        float(np.clip(x2 + px, 0.0, right)),
+        float(np.clip(y2 + py, 0.0, bottom)),
     )
 
 

@@ -27,6 +27,7 @@ from onnx import TensorProto, helper
 
 from models.build.tflite_ops import TO_NCHW, TO_NHWC, OpConverter
 from models.build.tflite_reader import Array, ConversionError, Op, densify, list_ops, op_name
+from models.onnx_graph import live_nodes
 
 __all__ = [
     "BATCH",
@@ -125,13 +126,7 @@ class _Converter(OpConverter):
 
     def _prune(self, outputs: list[str]) -> None:
         """Drop nodes and initializers nothing reaches from the outputs."""
-        needed = set(outputs)
-        kept: list[onnx.NodeProto] = []
-        for node in reversed(self.nodes):
-            if any(o in needed for o in node.output):
-                kept.append(node)
-                needed.update(node.input)
-        self.nodes = kept[::-1]
+        self.nodes, needed = live_nodes(self.nodes, outputs)
         self.inits = [i for i in self.inits if i.name in needed]
 
 
