@@ -29,7 +29,7 @@ class FloorFit:
     def report(self) -> list[str]:
         lines = [
             f"floor fit: {len(self.residuals_cm)} marks, RMS error "
-            f"{self.floor.fit_error_cm:.1f} cm, worst {self.residuals_cm.max():.1f} cm"
+            f"{self.floor.fit_error_cm:.2f} cm, worst {self.residuals_cm.max():.2f} cm"
         ]
         pose = self.floor.pose
         if pose is None:

@@ -78,7 +78,8 @@ class FloorZones:
         along = (door.b - door.a) / np.linalg.norm(door.b - door.a)
         outline = [door.a, door.b]
         base = math.atan2(along[1], along[0])
-        sweep = math.copysign(math.pi / 2, float(np.cross(along, normal)))
+        turn = float(along[0] * normal[1] - along[1] * normal[0])
+        sweep = math.copysign(math.pi / 2, turn)
         for step in range(CAP_STEPS + 1):
             angle = base + sweep * step / CAP_STEPS
             outline.append(door.b + radius * np.array([math.cos(angle), math.sin(angle)]))
