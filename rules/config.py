@@ -1,0 +1,189 @@
+"""Thresholds of the etiquette checks, with the training deck's defaults (one section of a
+site's YAML file)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TrunkConfig(Section):
+    """How the trunk angle is measured."""
+
+    min_visibility: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Shoulders and hips seen less than this make the angle low-confidence.",
+    )
+    baseline_still_s: float = Field(
+        2.0,
+        gt=0,
+        description="Without camera gravity: how long a person must stand still and upright before their trunk direction becomes their upright reference.",
+    )
+    still_speed: float = Field(
+        0.15,
+        gt=0,
+        description="Below this speed (body heights per second) a person counts as standing still.",
+    )
+    baseline_max_tilt_deg: float = Field(
+        30.0,
+        gt=0,
+        description="A trunk this far from the camera's vertical is not taken as an upright baseline.",
+    )
+    smoothing_hz: float = Field(
+        1.5, gt=0, description="One-Euro minimum cutoff for the trunk angle."
+    )
+
+
+class BowConfig(Section):
+    """The 15-degree bow (欠身礼)."""
+
+    target_deg: float = Field(15.0, gt=0, description="The standard bow depth.")
+    tolerance_deg: float = Field(
+        5.0, ge=0, description="A bow within target +- tolerance is to standard."
+    )
+    start_deg: float = Field(
+        3.5, gt=0, description="Forward trunk pitch (over upright) that starts a bow."
+    )
+    end_deg: float = Field(
+        2.0, ge=0, description="A bow ends when the pitch falls back below this."
+    )
+    min_duration_s: float = Field(0.3, ge=0, description="Shorter excursions are jitter, not bows.")
+    rushed_s: float = Field(
+        1.0, ge=0, description="A bow (down and up) quicker than this is rushed."
+    )
+    max_duration_s: float = Field(
+        8.0, gt=0, description="Longer forward leans are not bows (leaning over a counter)."
+    )
+    walking_speed: float = Field(
+        0.35,
+        gt=0,
+        description="Moving faster than this (body heights per second) is walking, not bowing.",
+    )
+    min_knee_deg: float = Field(
+        150.0,
+        gt=0,
+        le=180,
+        description="Knees bent more than this (hip-knee-ankle angle below it) mean picking something up or sitting, not bowing.",
+    )
+
+
+class HandShapeConfig(Section):
+    """Five fingers together and straight (validated on the real hand photos)."""
+
+    max_finger_angle_deg: float = Field(
+        10.0,
+        gt=0,
+        description="Largest mean angle between neighbouring fingers (knuckle to tip) for fingers together.",
+    )
+    max_thumb_angle_deg: float = Field(
+        30.0,
+        gt=0,
+        description="Largest angle between the thumb and the index finger for the thumb alongside.",
+    )
+    max_bend_deg: float = Field(
+        25.0,
+        gt=0,
+        description="Largest mean bend at the middle finger joints for straight fingers.",
+    )
+
+
+class GestureConfig(Section):
+    """The welcome gesture and the guiding gesture."""
+
+    hand: HandShapeConfig = Field(default_factory=HandShapeConfig)
+    min_sweep_m: float = Field(
+        0.12,
+        gt=0,
+        description="How far the hand must move out from the body during a welcome gesture (metres).",
+    )
+    min_duration_s: float = Field(0.3, ge=0, description="Shortest welcome gesture.")
+    max_gap_s: float = Field(
+        0.3,
+        ge=0,
+        description="Frames without a readable hand shorter than this do not break a gesture.",
+    )
+    direction: Literal["any", "left", "right"] = Field(
+        "any",
+        description="Where the service area is, seen from the camera: the sweep must go that way (any = outward).",
+    )
+    guide_min_elbow_deg: float = Field(
+        140.0, gt=0, le=180, description="Arm extended: elbow angle at least this."
+    )
+    guide_palm_up_deg: float = Field(
+        50.0, gt=0, le=90, description="Palm up: palm normal within this of straight up."
+    )
+    guide_min_s: float = Field(0.4, ge=0, description="Shortest guiding gesture.")
+
+
+class PostureConfig(Section):
+    """The standard standing posture (标准站姿) at a post."""
+
+    max_trunk_deg: float = Field(8.0, gt=0, description="Trunk further from upright is leaning.")
+    max_shoulder_tilt_deg: float = Field(
+        7.0, gt=0, description="Shoulders tilted more than this are not level."
+    )
+    max_head_down_deg: float = Field(
+        25.0,
+        gt=0,
+        description="Head pitched down more than this (relative to the trunk) is not head up.",
+    )
+    max_feet_apart: float = Field(
+        1.3,
+        gt=0,
+        description="Ankles further apart than this many shoulder widths are not together.",
+    )
+    max_off_s: float = Field(
+        5.0, gt=0, description="Off standard longer than this emits a posture event."
+    )
+
+
+class RolesConfig(Section):
+    """Who is staff and who is a customer."""
+
+    staff_dwell_s: float = Field(
+        5.0, ge=0, description="A track that stays this long in a staff post zone is staff."
+    )
+    enrolled_staff: list[int] = Field(
+        default_factory=list, description="Track ids declared staff by hand."
+    )
+
+
+class GreetingConfig(Section):
+    """Door arrivals and greeting timing."""
+
+    window_s: float = Field(
+        3.0, gt=0, description="A greeting must start within this many seconds of the arrival."
+    )
+    early_s: float = Field(
+        1.0,
+        ge=0,
+        description="A greeting that starts up to this long before the arrival still counts.",
+    )
+    group_s: float = Field(
+        3.0,
+        ge=0,
+        description="Customers arriving within this of an open opportunity share its greeting.",
+    )
+    door_post: str = Field(
+        "door_post",
+        description="The staff post whose staff member greets at the door (any staff if no such post).",
+    )
+    prompt_text: str = Field(
+        "客户进门，请迎宾", description="What the earpieces say when a customer arrives."
+    )
+
+
+class RulesConfig(Section):
+    trunk: TrunkConfig = Field(default_factory=TrunkConfig)
+    bow: BowConfig = Field(default_factory=BowConfig)
+    gestures: GestureConfig = Field(default_factory=GestureConfig)
+    posture: PostureConfig = Field(default_factory=PostureConfig)
+    roles: RolesConfig = Field(default_factory=RolesConfig)
+    greeting: GreetingConfig = Field(default_factory=GreetingConfig)

@@ -1,0 +1,166 @@
+"""The welcome gesture (flat hand swept out between waist and chin) and the guiding gesture
+(palm up, fingers together, arm extended), per track and hand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rules.body import SHOULDERS, angle_deg, midpoint
+from rules.config import GestureConfig
+from rules.events import GestureValues
+from rules.hand_shape import hand_shape, palm_normal
+from vision.joints import HandSide, Joint
+
+ARM = {
+    HandSide.LEFT: (Joint.LEFT_SHOULDER, Joint.LEFT_ELBOW, Joint.LEFT_WRIST),
+    HandSide.RIGHT: (Joint.RIGHT_SHOULDER, Joint.RIGHT_ELBOW, Joint.RIGHT_WRIST),
+}
+SIDE_NAMES = {HandSide.LEFT: "left", HandSide.RIGHT: "right"}
+WAIST_FRACTION = 0.2  # of the torso above the hips
+CHIN_MARGIN_M = 0.08  # above the mouth line
+
+
+@dataclass(frozen=True)
+class HandFrame:
+    """What one frame says about one hand, in world metres (camera axes)."""
+
+    timestamp: float
+    flat: bool  # fingers together and straight
+    in_band: bool  # between waist and chin
+    reach_m: float  # horizontal distance of the wrist from the chest's vertical axis
+    wrist_x_m: float  # camera x of the wrist (left/right)
+    palm_up: bool
+    arm_extended: bool
+
+
+def read_hand(
+    timestamp: float,
+    world: np.ndarray,
+    hand: np.ndarray,
+    side: HandSide,
+    up: np.ndarray,
+    config: GestureConfig,
+) -> HandFrame:
+    shoulder_joint, elbow_joint, wrist_joint = ARM[side]
+    hips = midpoint(world, [Joint.LEFT_HIP, Joint.RIGHT_HIP])
+    chest = midpoint(world, SHOULDERS)
+    mouth = midpoint(world, [Joint.MOUTH_LEFT, Joint.MOUTH_RIGHT])
+    wrist = world[wrist_joint]
+    height = float(np.dot(wrist - hips, up))
+    waist = WAIST_FRACTION * float(np.dot(chest - hips, up))
+    chin = float(np.dot(mouth - hips, up)) + CHIN_MARGIN_M
+    away = wrist - chest
+    reach = float(np.linalg.norm(away - np.dot(away, up) * up))
+    normal = palm_normal(hand, side)
+    elbow = angle_deg(world[shoulder_joint] - world[elbow_joint], wrist - world[elbow_joint])
+    return HandFrame(
+        timestamp=timestamp,
+        flat=hand_shape(hand).together(config.hand),
+        in_band=waist <= height <= chin,
+        reach_m=reach,
+        wrist_x_m=float(wrist[0]),
+        palm_up=angle_deg(normal, up) <= config.guide_palm_up_deg,
+        arm_extended=elbow >= config.guide_min_elbow_deg,
+    )
+
+
+@dataclass
+class Run:
+    """Consecutive qualifying frames of one hand (short gaps allowed)."""
+
+    frames: list[HandFrame] = field(default_factory=list)
+    seen: int = 0  # frames fed while the run was open, gaps included
+
+    @property
+    def share(self) -> float:
+        return len(self.frames) / max(self.seen, 1)
+
+    @property
+    def start(self) -> float:
+        return self.frames[0].timestamp
+
+    @property
+    def end(self) -> float:
+        return self.frames[-1].timestamp
+
+
+@dataclass(frozen=True)
+class GestureFound:
+    kind: str  # welcome_gesture or guiding_gesture
+    start: float
+    end: float
+    values: GestureValues
+
+
+class GestureDetector:
+    """Both gestures for one hand of one track."""
+
+    def __init__(self, side: HandSide, config: GestureConfig) -> None:
+        self.side = side
+        self.config = config
+        self.welcome = Run()
+        self.guide = Run()
+
+    def update(self, frame: HandFrame | None, timestamp: float) -> list[GestureFound]:
+        """Feed one frame (None: the hand was not read); returns gestures that just ended."""
+        found: list[GestureFound] = []
+        welcome_ok = frame is not None and frame.flat and frame.in_band
+        guide_ok = frame is not None and frame.flat and frame.palm_up and frame.arm_extended
+        for run, ok, finish in (
+            (self.welcome, welcome_ok, self._finish_welcome),
+            (self.guide, guide_ok, self._finish_guide),
+        ):
+            if run.frames or ok:
+                run.seen += 1
+            if ok and frame is not None:
+                run.frames.append(frame)
+            elif run.frames and timestamp - run.end > self.config.max_gap_s:
+                result = finish(run)
+                if result is not None:
+                    found.append(result)
+                run.frames, run.seen = [], 0
+        return found
+
+    def _sweep(self, run: Run) -> tuple[float, float]:
+        """Largest outward movement (later reach minus earlier reach) and its camera-x
+        direction."""
+        best, direction = 0.0, 0.0
+        lowest = run.frames[0]
+        for frame in run.frames[1:]:
+            if frame.reach_m - lowest.reach_m > best:
+                best = frame.reach_m - lowest.reach_m
+                direction = frame.wrist_x_m - lowest.wrist_x_m
+            if frame.reach_m < lowest.reach_m:
+                lowest = frame
+        return best, direction
+
+    def _finish_welcome(self, run: Run) -> GestureFound | None:
+        duration = run.end - run.start
+        sweep, direction = self._sweep(run)
+        if duration < self.config.min_duration_s or sweep < self.config.min_sweep_m:
+            return None
+        wanted = self.config.direction
+        if (wanted == "left" and direction >= 0) or (wanted == "right" and direction <= 0):
+            return None
+        values = GestureValues(
+            hand=SIDE_NAMES[self.side],  # type: ignore[arg-type]
+            sweep_m=round(sweep, 3),
+            fingers_together_share=round(run.share, 3),
+            duration_s=round(duration, 3),
+        )
+        return GestureFound("welcome_gesture", run.start, run.end, values)
+
+    def _finish_guide(self, run: Run) -> GestureFound | None:
+        duration = run.end - run.start
+        if duration < self.config.guide_min_s:
+            return None
+        sweep, _ = self._sweep(run)
+        values = GestureValues(
+            hand=SIDE_NAMES[self.side],  # type: ignore[arg-type]
+            sweep_m=round(sweep, 3),
+            fingers_together_share=round(run.share, 3),
+            duration_s=round(duration, 3),
+        )
+        return GestureFound("guiding_gesture", run.start, run.end, values)

@@ -1,0 +1,125 @@
+"""The trunk angle per person and frame, against true vertical when the camera's gravity is
+known, else against the person's own upright baseline (or the scene's)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+
+from rules.body import (
+    CAMERA_UP,
+    angle_deg,
+    facing,
+    forward_pitch_deg,
+    head_down_deg,
+    torso_visibility,
+    trunk_vector,
+    unit,
+)
+from rules.config import TrunkConfig
+from vision.smoothing import OneEuroFilter
+
+BASELINE_MAX_SPREAD_DEG = 3.0  # a trunk moving more than this while "still" is not upright
+BASELINE_REFINE_DEG = 4.0
+
+
+class Reference(StrEnum):
+    GRAVITY = "gravity"
+    PERSON = "person_baseline"
+    SCENE = "scene_baseline"
+    CAMERA = "camera_axis"
+
+
+@dataclass(frozen=True)
+class TrunkReading:
+    angle_deg: float  # from upright, any direction
+    pitch_deg: float  # signed, forward positive
+    head_down_deg: float
+    confidence: float
+    reference: Reference
+    up: np.ndarray
+
+
+@dataclass
+class SceneBaseline:
+    """Upright as learned from everyone seen standing still, for cameras without gravity."""
+
+    ups: list[np.ndarray] = field(default_factory=list)
+
+    def add(self, up: np.ndarray) -> None:
+        self.ups.append(up)
+
+    def up(self) -> np.ndarray | None:
+        if not self.ups:
+            return None
+        return unit(np.median(np.stack(self.ups), axis=0))
+
+
+class TrunkMeter:
+    """One track's trunk angle over time."""
+
+    def __init__(
+        self, config: TrunkConfig, gravity: np.ndarray | None, scene: SceneBaseline
+    ) -> None:
+        self.config = config
+        self.gravity_up = None if gravity is None else unit(-np.asarray(gravity, dtype=float))
+        self.scene = scene
+        self.baseline: np.ndarray | None = None
+        self._still: list[tuple[float, np.ndarray]] = []
+        self._pitch = OneEuroFilter(min_cutoff=config.smoothing_hz, beta=0.05)
+        self._angle = OneEuroFilter(min_cutoff=config.smoothing_hz, beta=0.05)
+
+    def reference(self) -> tuple[np.ndarray, Reference]:
+        if self.gravity_up is not None:
+            return self.gravity_up, Reference.GRAVITY
+        if self.baseline is not None:
+            return self.baseline, Reference.PERSON
+        scene = self.scene.up()
+        if scene is not None:
+            return scene, Reference.SCENE
+        return CAMERA_UP, Reference.CAMERA
+
+    def update(
+        self, timestamp: float, keypoints: np.ndarray, world: np.ndarray, speed: float
+    ) -> TrunkReading | None:
+        """``speed`` is body heights per second; None when the world landmarks are missing."""
+        if not np.isfinite(world).all():
+            return None
+        trunk = trunk_vector(world)
+        if self.gravity_up is None:
+            self._learn(timestamp, unit(trunk), speed)
+        up, reference = self.reference()
+        forward = facing(world, up)
+        pitch = float(self._pitch(np.array([forward_pitch_deg(trunk, up, forward)]), timestamp)[0])
+        angle = float(self._angle(np.array([angle_deg(trunk, up)]), timestamp)[0])
+        return TrunkReading(
+            angle_deg=angle,
+            pitch_deg=pitch,
+            head_down_deg=head_down_deg(world, trunk),
+            confidence=torso_visibility(keypoints),
+            reference=reference,
+            up=up,
+        )
+
+    def _learn(self, timestamp: float, direction: np.ndarray, speed: float) -> None:
+        """Collect still, near-vertical trunk directions; enough of them become the baseline."""
+        upright_enough = angle_deg(direction, CAMERA_UP) <= self.config.baseline_max_tilt_deg
+        if speed > self.config.still_speed or not upright_enough:
+            self._still.clear()
+            return
+        self._still.append((timestamp, direction))
+        if timestamp - self._still[0][0] < self.config.baseline_still_s:
+            return
+        directions = np.stack([d for _, d in self._still])
+        mean = unit(directions.mean(axis=0))
+        spread = max(angle_deg(d, mean) for d in directions)
+        self._still = self._still[len(self._still) // 2 :]
+        if spread > BASELINE_MAX_SPREAD_DEG:
+            return  # moving in place (a bow, a stretch): not a calm upright stance
+        if self.baseline is None:
+            self.baseline = mean
+            self.scene.add(mean)
+        elif angle_deg(mean, self.baseline) <= BASELINE_REFINE_DEG:
+            self.baseline = unit(0.8 * self.baseline + 0.2 * mean)
