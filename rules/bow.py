@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from rules.config import BowConfig
 from rules.events import BowValues
 from rules.trunk import Reference
@@ -31,11 +33,16 @@ class BowUpdate:
 
 
 class BowDetector:
-    """One track's bows, from its forward trunk pitch."""
+    """One track's bows, from its forward trunk pitch measured against the stance it held
+    just before (so a slight lean or sway in the stance does not count as depth)."""
 
     def __init__(self, config: BowConfig) -> None:
         self.config = config
         self.current: BowInProgress | None = None
+        self._rest: list[tuple[float, float]] = []
+
+    def rest_pitch(self) -> float:
+        return float(np.median([p for _, p in self._rest])) if self._rest else 0.0
 
     def verdict(self, peak_deg: float, duration_s: float) -> str:
         config = self.config
@@ -58,7 +65,11 @@ class BowDetector:
         config = self.config
         bow = self.current
         if bow is None:
-            if pitch_deg >= config.start_deg:
+            self._rest.append((timestamp, pitch_deg))
+            self._rest = [(t, p) for t, p in self._rest if timestamp - t <= config.rest_window_s]
+        pitch_deg -= self.rest_pitch()
+        if bow is None:
+            if pitch_deg >= config.start_deg and len(self._rest) > 1:
                 self.current = BowInProgress(timestamp, pitch_deg, timestamp, timestamp)
                 self._spoil_check(self.current, speed, knee_deg)
             return BowUpdate()

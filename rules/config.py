@@ -49,12 +49,19 @@ class BowConfig(Section):
         5.0, ge=0, description="A bow within target +- tolerance is to standard."
     )
     start_deg: float = Field(
-        3.5, gt=0, description="Forward trunk pitch (over upright) that starts a bow."
+        3.5,
+        gt=0,
+        description="Forward trunk pitch over the stance held just before that starts a bow.",
+    )
+    rest_window_s: float = Field(
+        3.0, gt=0, description="The stance before a bow is the median pitch over this many seconds."
     )
     end_deg: float = Field(
         2.0, ge=0, description="A bow ends when the pitch falls back below this."
     )
-    min_duration_s: float = Field(0.3, ge=0, description="Shorter excursions are jitter, not bows.")
+    min_duration_s: float = Field(
+        0.6, ge=0, description="Shorter excursions are jitter or arm movement, not bows."
+    )
     rushed_s: float = Field(
         1.0, ge=0, description="A bow (down and up) quicker than this is rushed."
     )
@@ -83,7 +90,7 @@ class HandShapeConfig(Section):
         description="Largest mean angle between neighbouring fingers (knuckle to tip) for fingers together.",
     )
     max_thumb_angle_deg: float = Field(
-        30.0,
+        65.0,
         gt=0,
         description="Largest angle between the thumb and the index finger for the thumb alongside.",
     )
@@ -98,10 +105,10 @@ class GestureConfig(Section):
     """The welcome gesture and the guiding gesture."""
 
     hand: HandShapeConfig = Field(default_factory=HandShapeConfig)
-    min_sweep_m: float = Field(
-        0.12,
+    min_sweep: float = Field(
+        0.2,
         gt=0,
-        description="How far the hand must move out from the body during a welcome gesture (metres).",
+        description="How far the hand must move out from the chin during a welcome gesture, in shoulder widths.",
     )
     min_duration_s: float = Field(0.3, ge=0, description="Shortest welcome gesture.")
     max_gap_s: float = Field(
@@ -125,9 +132,13 @@ class GestureConfig(Section):
 class PostureConfig(Section):
     """The standard standing posture (标准站姿) at a post."""
 
-    max_trunk_deg: float = Field(8.0, gt=0, description="Trunk further from upright is leaning.")
+    max_trunk_deg: float = Field(
+        12.0,
+        gt=0,
+        description="Trunk further from upright is leaning (the pose model reads a still person within about 10 degrees).",
+    )
     max_shoulder_tilt_deg: float = Field(
-        7.0, gt=0, description="Shoulders tilted more than this are not level."
+        10.0, gt=0, description="Shoulders tilted more than this are not level."
     )
     max_head_down_deg: float = Field(
         25.0,

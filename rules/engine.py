@@ -104,12 +104,21 @@ class RulesEngine:
             out.events += self._arrival(track_id, state, floor, now)
             reading = state.trunk.update(now, people.keypoints[row], people.world[row], state.speed)
             faults: list[str] | None = None
+            world = people.world[row]
             if reading is not None:
-                world = people.world[row]
-                out.events += self._bow(track_id, state, reading, world, now)
+                # Gestures only need a rough "up"; bows and posture need the true upright.
                 out.events += self._gestures(
-                    track_id, state, reading, people.hands[row], people.hand_scores[row], world, now
+                    track_id,
+                    state,
+                    reading,
+                    people.keypoints[row],
+                    people.hands[row],
+                    people.hand_scores[row],
+                    world,
+                    now,
                 )
+            if reading is not None and reading.ready:
+                out.events += self._bow(track_id, state, reading, world, now)
                 faults = posture_faults(world, reading, self.config.posture)
                 out.events += self._posture(track_id, state, faults, now)
             out.people[track_id] = PersonRules(
@@ -248,6 +257,7 @@ class RulesEngine:
         track_id: int,
         state: TrackState,
         reading: TrunkReading,
+        keypoints: np.ndarray,
         hands: np.ndarray,
         scores: np.ndarray,
         world: np.ndarray,
@@ -257,7 +267,9 @@ class RulesEngine:
         for side, detector in state.hands.items():
             frame = None
             if scores[side] > 0:
-                frame = read_hand(now, world, hands[side], side, reading.up, self.config.gestures)
+                frame = read_hand(
+                    now, keypoints, world, hands[side], side, reading.up, self.config.gestures
+                )
             for found in detector.update(frame, now):
                 events.append(
                     self._gesture_event(

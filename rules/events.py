@@ -31,7 +31,9 @@ class BowValues(Values):
 
 class GestureValues(Values):
     hand: Literal["left", "right"]
-    sweep_m: float = Field(description="How far the hand moved out from the body.")
+    sweep: float = Field(
+        description="How far the hand moved out from the chin, in shoulder widths."
+    )
     fingers_together_share: float = Field(
         description="Share of frames with the fingers together and straight."
     )

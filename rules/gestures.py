@@ -29,20 +29,23 @@ class HandFrame:
     timestamp: float
     flat: bool  # fingers together and straight
     in_band: bool  # between waist and chin
-    reach_m: float  # horizontal distance of the wrist from the chest's vertical axis
-    wrist_x_m: float  # camera x of the wrist (left/right)
+    reach: float  # image distance of the hand from the mouth, in shoulder widths
+    hand_x_px: float  # image x of the hand (left/right)
     palm_up: bool
     arm_extended: bool
 
 
 def read_hand(
     timestamp: float,
+    keypoints: np.ndarray,
     world: np.ndarray,
     hand: np.ndarray,
     side: HandSide,
     up: np.ndarray,
     config: GestureConfig,
 ) -> HandFrame:
+    """Heights come from the world landmarks; how far the hand moves out comes from the
+    image (the hand model's 2D landmarks are far steadier than the pose's depth)."""
     shoulder_joint, elbow_joint, wrist_joint = ARM[side]
     hips = midpoint(world, [Joint.LEFT_HIP, Joint.RIGHT_HIP])
     chest = midpoint(world, SHOULDERS)
@@ -51,16 +54,20 @@ def read_hand(
     height = float(np.dot(wrist - hips, up))
     waist = WAIST_FRACTION * float(np.dot(chest - hips, up))
     chin = float(np.dot(mouth - hips, up)) + CHIN_MARGIN_M
-    away = wrist - chest
-    reach = float(np.linalg.norm(away - np.dot(away, up) * up))
+    mouth_px = keypoints[[Joint.MOUTH_LEFT, Joint.MOUTH_RIGHT], :2].mean(axis=0)
+    shoulders_px = float(
+        np.linalg.norm(keypoints[Joint.LEFT_SHOULDER, :2] - keypoints[Joint.RIGHT_SHOULDER, :2])
+    )
+    hand_px = hand[:, :2].mean(axis=0)
+    reach = float(np.linalg.norm(hand_px - mouth_px)) / max(shoulders_px, 1.0)
     normal = palm_normal(hand, side)
     elbow = angle_deg(world[shoulder_joint] - world[elbow_joint], wrist - world[elbow_joint])
     return HandFrame(
         timestamp=timestamp,
         flat=hand_shape(hand).together(config.hand),
         in_band=waist <= height <= chin,
-        reach_m=reach,
-        wrist_x_m=float(wrist[0]),
+        reach=reach,
+        hand_x_px=float(hand_px[0]),
         palm_up=angle_deg(normal, up) <= config.guide_palm_up_deg,
         arm_extended=elbow >= config.guide_min_elbow_deg,
     )
@@ -124,29 +131,29 @@ class GestureDetector:
         return found
 
     def _sweep(self, run: Run) -> tuple[float, float]:
-        """Largest outward movement (later reach minus earlier reach) and its camera-x
-        direction."""
+        """Largest outward movement (later reach minus an earlier one, in shoulder widths)
+        and its image-x direction."""
         best, direction = 0.0, 0.0
         lowest = run.frames[0]
         for frame in run.frames[1:]:
-            if frame.reach_m - lowest.reach_m > best:
-                best = frame.reach_m - lowest.reach_m
-                direction = frame.wrist_x_m - lowest.wrist_x_m
-            if frame.reach_m < lowest.reach_m:
+            if frame.reach - lowest.reach > best:
+                best = frame.reach - lowest.reach
+                direction = frame.hand_x_px - lowest.hand_x_px
+            if frame.reach < lowest.reach:
                 lowest = frame
         return best, direction
 
     def _finish_welcome(self, run: Run) -> GestureFound | None:
         duration = run.end - run.start
         sweep, direction = self._sweep(run)
-        if duration < self.config.min_duration_s or sweep < self.config.min_sweep_m:
+        if duration < self.config.min_duration_s or sweep < self.config.min_sweep:
             return None
         wanted = self.config.direction
         if (wanted == "left" and direction >= 0) or (wanted == "right" and direction <= 0):
             return None
         values = GestureValues(
             hand=SIDE_NAMES[self.side],  # type: ignore[arg-type]
-            sweep_m=round(sweep, 3),
+            sweep=round(sweep, 3),
             fingers_together_share=round(run.share, 3),
             duration_s=round(duration, 3),
         )
@@ -159,7 +166,7 @@ class GestureDetector:
         sweep, _ = self._sweep(run)
         values = GestureValues(
             hand=SIDE_NAMES[self.side],  # type: ignore[arg-type]
-            sweep_m=round(sweep, 3),
+            sweep=round(sweep, 3),
             fingers_together_share=round(run.share, 3),
             duration_s=round(duration, 3),
         )

@@ -21,8 +21,7 @@ from rules.body import (
 from rules.config import TrunkConfig
 from vision.smoothing import OneEuroFilter
 
-BASELINE_MAX_SPREAD_DEG = 3.0  # a trunk moving more than this while "still" is not upright
-BASELINE_REFINE_DEG = 4.0
+BASELINE_MEMORY_S = 60.0  # the upright baseline follows the last minute of stillness
 
 
 class Reference(StrEnum):
@@ -40,6 +39,7 @@ class TrunkReading:
     confidence: float
     reference: Reference
     up: np.ndarray
+    ready: bool  # upright is known (gravity or a learned baseline)
 
 
 @dataclass
@@ -71,6 +71,11 @@ class TrunkMeter:
         self._pitch = OneEuroFilter(min_cutoff=config.smoothing_hz, beta=0.05)
         self._angle = OneEuroFilter(min_cutoff=config.smoothing_hz, beta=0.05)
 
+    @property
+    def ready(self) -> bool:
+        """Is 'upright' known well enough to judge bows and posture?"""
+        return self.gravity_up is not None or self.baseline is not None
+
     def reference(self) -> tuple[np.ndarray, Reference]:
         if self.gravity_up is not None:
             return self.gravity_up, Reference.GRAVITY
@@ -101,25 +106,21 @@ class TrunkMeter:
             confidence=torso_visibility(keypoints),
             reference=reference,
             up=up,
+            ready=self.ready,
         )
 
     def _learn(self, timestamp: float, direction: np.ndarray, speed: float) -> None:
-        """Collect still, near-vertical trunk directions; enough of them become the baseline."""
+        """The person's upright: the median trunk direction over the frames they stood
+        still (bows and sway are brief next to a stance, so the median ignores them)."""
         upright_enough = angle_deg(direction, CAMERA_UP) <= self.config.baseline_max_tilt_deg
         if speed > self.config.still_speed or not upright_enough:
-            self._still.clear()
             return
         self._still.append((timestamp, direction))
+        horizon = timestamp - BASELINE_MEMORY_S
+        self._still = [(t, d) for t, d in self._still if t >= horizon]
         if timestamp - self._still[0][0] < self.config.baseline_still_s:
             return
-        directions = np.stack([d for _, d in self._still])
-        mean = unit(directions.mean(axis=0))
-        spread = max(angle_deg(d, mean) for d in directions)
-        self._still = self._still[len(self._still) // 2 :]
-        if spread > BASELINE_MAX_SPREAD_DEG:
-            return  # moving in place (a bow, a stretch): not a calm upright stance
-        if self.baseline is None:
-            self.baseline = mean
-            self.scene.add(mean)
-        elif angle_deg(mean, self.baseline) <= BASELINE_REFINE_DEG:
-            self.baseline = unit(0.8 * self.baseline + 0.2 * mean)
+        learned = self.baseline is None
+        self.baseline = unit(np.median(np.stack([d for _, d in self._still]), axis=0))
+        if learned:
+            self.scene.add(self.baseline)

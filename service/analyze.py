@@ -7,16 +7,23 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from tqdm import tqdm
 
+from calibration.camera_file import CameraFile
+from calibration.zones import FloorZones
+from rules.config import RulesConfig
+from rules.engine import RulesEngine, SceneContext
 from service.backends import BackendName, create_perception
 from service.drawing import draw_people
-from service.tracks_file import TracksWriter
+from service.tracks_file import EventsWriter, TracksWriter
 from service.video_writer import Mp4Writer
 from vision.config import PerceptionConfig
+from vision.placement import Placement
 from vision.sources import open_source
 
 TRACKS_FILE = "tracks.jsonl"
+EVENTS_FILE = "events.jsonl"
 ANNOTATED_FILE = "annotated.mp4"
 
 
@@ -28,18 +35,29 @@ class AnalyzeSummary:
     most_people: int = 0
     track_ids: set[int] = field(default_factory=set)
     stopped_early: str | None = None
+    events: int = 0
     outputs: list[Path] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         fps = self.frames / self.seconds if self.seconds > 0 else 0.0
         text = [
             f"{self.source}: {self.frames} frames in {self.seconds:.1f} s ({fps:.1f} fps), "
-            f"{len(self.track_ids)} tracks, at most {self.most_people} people at once",
+            f"{len(self.track_ids)} tracks, at most {self.most_people} people at once, "
+            f"{self.events} events",
         ]
         text += [f"wrote {path}" for path in self.outputs]
         if self.stopped_early:
             text.append(f"warning: {self.stopped_early}; kept the {self.frames} frames read")
         return text
+
+
+def scene_context(camera: CameraFile | None) -> SceneContext:
+    """What the rules need from a camera file: gravity and zones."""
+    if camera is None:
+        return SceneContext()
+    pose = camera.floor.pose if camera.floor is not None else None
+    gravity = None if pose is None else np.asarray(pose.gravity_camera, dtype=np.float64)
+    return SceneContext(gravity=gravity, zones=FloorZones(camera.zones))
 
 
 def analyze(
@@ -49,8 +67,13 @@ def analyze(
     annotate: bool = False,
     config: PerceptionConfig | None = None,
     progress: bool = True,
+    camera: CameraFile | None = None,
+    rules_config: RulesConfig | None = None,
 ) -> AnalyzeSummary:
-    """Process every frame of ``source_spec``; write tracks.jsonl (and annotated.mp4)."""
+    """Process every frame of ``source_spec``; write tracks.jsonl, events.jsonl (and
+    annotated.mp4). ``camera`` gives floor positions, gravity and zones."""
+    placement = Placement.from_camera(camera)
+    engine = RulesEngine(rules_config or RulesConfig(), scene_context(camera))
     with contextlib.ExitStack() as stack:
         perception = create_perception(backend, config or PerceptionConfig())
         stack.callback(perception.close)
@@ -62,6 +85,9 @@ def analyze(
         summary.outputs.append(tracks_path)
         started = time.perf_counter()
         writer = stack.enter_context(TracksWriter(tracks_path))
+        events = EventsWriter(out_dir / EVENTS_FILE)
+        stack.callback(events.close)
+        summary.outputs.append(events.path)
         video: Mp4Writer | None = None
         if annotate:
             video_path = out_dir / ANNOTATED_FILE
@@ -70,15 +96,21 @@ def analyze(
         bar = stack.enter_context(
             tqdm(total=source.frame_count(), unit="frame", disable=None if progress else True)
         )
+        last_time = 0.0
         for frame in source.frames():
-            result = perception.process(frame)
-            writer.write(result)
+            result = placement.place(perception.process(frame))
+            judged = engine.update(result)
+            writer.write(result, judged)
+            events.write(judged.events)
+            last_time = frame.timestamp
             if video is not None:
                 video.write(draw_people(frame.image, result), frame.timestamp)
             summary.frames += 1
             summary.most_people = max(summary.most_people, len(result.people))
             summary.track_ids.update(int(i) for i in result.people.track_ids)
             bar.update(1)
+        events.write(engine.finish(last_time))
+        summary.events = events.count
     summary.seconds = time.perf_counter() - started
     summary.stopped_early = source.stopped_early
     return summary

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from calibration.camera_file import load_camera
 from calibration.errors import CalibrationError
 from models.runtime import ModelFileError
 from service.analyze import analyze
@@ -60,12 +61,14 @@ def _add_perception_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
+    camera = load_camera(Path(args.camera)) if args.camera else None
     summary = analyze(
         args.source,
         Path(args.out),
         backend=args.backend,
         annotate=args.annotate,
         config=_perception_config(args),
+        camera=camera,
     )
     for line in summary.lines():
         print(line, file=sys.stderr if line.startswith("warning") else sys.stdout)
@@ -167,6 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
         "source", help="video file, image folder, rtsp:// URL or webcam index"
     )
     analyze_parser.add_argument("--out", required=True, help="output folder")
+    analyze_parser.add_argument(
+        "--camera", help="camera file (etiquette calibrate): floor positions, gravity, zones"
+    )
     analyze_parser.add_argument(
         "--backend",
         choices=BACKENDS,

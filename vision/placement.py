@@ -1,0 +1,82 @@
+"""Where people stand and how their bodies are oriented in the camera's frame.
+
+Floor positions come from the feet through the calibration. World landmarks from the pose
+model are expressed as if the camera looked straight at the person's crop; with known
+intrinsics they are turned into the real camera's axes (about the ray through the hips), so
+that the calibration's gravity direction applies to them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from calibration.camera_file import CameraFile, Intrinsics
+from calibration.projection import FloorProjection
+from vision.frame import FrameResult
+from vision.joints import Joint
+
+FEET = [Joint.LEFT_HEEL, Joint.RIGHT_HEEL, Joint.LEFT_ANKLE, Joint.RIGHT_ANKLE]
+HIPS = [Joint.LEFT_HIP, Joint.RIGHT_HIP]
+MIN_FOOT_VISIBILITY = 0.5
+
+
+def ray_rotation(direction: np.ndarray) -> np.ndarray:
+    """The smallest rotation taking the optical axis (0, 0, 1) onto ``direction``."""
+    axis_z = np.array([0.0, 0.0, 1.0])
+    target = direction / np.linalg.norm(direction)
+    cross = np.cross(axis_z, target)
+    sine, cosine = float(np.linalg.norm(cross)), float(np.dot(axis_z, target))
+    if sine < 1e-12:
+        return np.eye(3)
+    k = cross / sine
+    skew = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
+    rotation: np.ndarray = np.eye(3) + sine * skew + (1 - cosine) * skew @ skew
+    return rotation
+
+
+def feet_pixel(keypoints: np.ndarray) -> np.ndarray | None:
+    """The floor contact point: between the visible heels (or ankles)."""
+    for pair in (FEET[:2], FEET[2:]):
+        seen = [j for j in pair if keypoints[j, 2] >= MIN_FOOT_VISIBILITY]
+        if seen:
+            centre: np.ndarray = keypoints[seen, :2].mean(axis=0)
+            return centre
+    return None
+
+
+@dataclasses.dataclass(frozen=True)
+class Placement:
+    """Adds floor positions and camera-axis world landmarks to each frame."""
+
+    projection: FloorProjection | None
+    intrinsics: Intrinsics | None
+
+    @classmethod
+    def from_camera(cls, camera: CameraFile | None) -> Placement:
+        if camera is None:
+            return cls(None, None)
+        projection = (
+            None if camera.floor is None else FloorProjection.from_camera(camera, camera.floor)
+        )
+        return cls(projection, camera.intrinsics)
+
+    def place(self, result: FrameResult) -> FrameResult:
+        people = result.people
+        if len(people) == 0 or (self.projection is None and self.intrinsics is None):
+            return result
+        floor = people.floor.copy()
+        world = people.world.copy()
+        for row in range(len(people)):
+            keypoints = people.keypoints[row]
+            if self.projection is not None:
+                feet = feet_pixel(keypoints)
+                if feet is not None:
+                    floor[row] = self.projection.to_floor(feet[None])[0]
+            if self.intrinsics is not None and np.isfinite(world[row]).all():
+                hips = keypoints[HIPS, :2].mean(axis=0)
+                ray = np.linalg.inv(self.intrinsics.matrix()) @ np.array([*hips, 1.0])
+                world[row] = world[row] @ ray_rotation(ray).T
+        placed = dataclasses.replace(people, floor=floor, world=world)
+        return dataclasses.replace(result, people=placed)
