@@ -88,7 +88,10 @@ class BowDetector:
             return BowUpdate(started=started)
         self.current = None
         duration = timestamp - bow.start
-        if bow.spoiled or duration < config.min_duration_s or duration > config.max_duration_s:
+        too_short = duration < config.min_duration_s or (
+            bow.peak_deg < config.shallow_deg and duration < config.shallow_min_duration_s
+        )
+        if bow.spoiled or too_short or duration > config.max_duration_s:
             return BowUpdate(started=started)
         values = BowValues(
             peak_deg=round(bow.peak_deg, 2),

@@ -59,8 +59,14 @@ class BowConfig(Section):
     end_deg: float = Field(
         2.0, ge=0, description="A bow ends when the pitch falls back below this."
     )
-    min_duration_s: float = Field(
-        0.6, ge=0, description="Shorter excursions are jitter or arm movement, not bows."
+    min_duration_s: float = Field(0.4, ge=0, description="Shorter excursions are jitter, not bows.")
+    shallow_deg: float = Field(
+        6.0,
+        ge=0,
+        description="A bow shallower than this must last at least shallow_min_duration_s (arm movements shift the shoulders by a few degrees).",
+    )
+    shallow_min_duration_s: float = Field(
+        0.8, ge=0, description="Shortest bow shallower than shallow_deg."
     )
     rushed_s: float = Field(
         1.0, ge=0, description="A bow (down and up) quicker than this is rushed."

@@ -12,7 +12,19 @@ from service.cli import main
 from tests.conftest import VIDEO
 
 TRACKS_KEYS = {"frame", "t", "people"}
-PERSON_KEYS = {"id", "bbox", "score", "keypoints", "world", "hands"}
+PERSON_KEYS = {
+    "id",
+    "bbox",
+    "score",
+    "keypoints",
+    "world",
+    "hands",
+    "trunk_deg",
+    "floor",
+    "role",
+    "role_reason",
+    "posture",
+}
 
 
 def test_analyze_writes_tracks_and_a_browser_playable_video(
@@ -42,6 +54,7 @@ def test_analyze_writes_tracks_and_a_browser_playable_video(
     assert len(people) >= 0.8 * frames
     for person in people:
         assert set(person) == PERSON_KEYS
+        assert person["floor"] is None  # no camera file given
         assert len(person["bbox"]) == 4
         assert len(person["keypoints"]) == 33 and len(person["keypoints"][0]) == 3
         assert person["world"] is None or len(person["world"]) == 33

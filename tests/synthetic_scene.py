@@ -1,0 +1,274 @@
+"""Synthetic people with known joint angles, on a floor, through a known camera, with
+landmark noise like the pose model's: the ground truth the real footage cannot give.
+
+Local body frame: x to the person's left, y up, z forward (where they face), metres, origin
+on the floor between the feet.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from calibration.camera_file import CameraFile, Floor, Intrinsics
+from calibration.projection import homography_from_pose, pose_from_extrinsics
+from tests.synthetic_camera import SyntheticCamera
+from vision.frame import FrameResult, People
+from vision.joints import Joint
+from vision.placement import ray_rotation
+
+J = Joint
+STANDING: dict[Joint, tuple[float, float, float]] = {
+    J.NOSE: (0.0, 1.62, 0.10),
+    J.LEFT_EYE_INNER: (0.015, 1.66, 0.09),
+    J.LEFT_EYE: (0.03, 1.66, 0.085),
+    J.LEFT_EYE_OUTER: (0.045, 1.66, 0.075),
+    J.RIGHT_EYE_INNER: (-0.015, 1.66, 0.09),
+    J.RIGHT_EYE: (-0.03, 1.66, 0.085),
+    J.RIGHT_EYE_OUTER: (-0.045, 1.66, 0.075),
+    J.LEFT_EAR: (0.075, 1.63, 0.0),
+    J.RIGHT_EAR: (-0.075, 1.63, 0.0),
+    J.MOUTH_LEFT: (0.025, 1.58, 0.085),
+    J.MOUTH_RIGHT: (-0.025, 1.58, 0.085),
+    J.LEFT_SHOULDER: (0.19, 1.42, 0.0),
+    J.RIGHT_SHOULDER: (-0.19, 1.42, 0.0),
+    J.LEFT_ELBOW: (0.22, 1.14, 0.0),
+    J.RIGHT_ELBOW: (-0.22, 1.14, 0.0),
+    J.LEFT_WRIST: (0.22, 0.88, 0.02),
+    J.RIGHT_WRIST: (-0.22, 0.88, 0.02),
+    J.LEFT_PINKY: (0.22, 0.80, 0.0),
+    J.RIGHT_PINKY: (-0.22, 0.80, 0.0),
+    J.LEFT_INDEX: (0.21, 0.79, 0.04),
+    J.RIGHT_INDEX: (-0.21, 0.79, 0.04),
+    J.LEFT_THUMB: (0.20, 0.83, 0.05),
+    J.RIGHT_THUMB: (-0.20, 0.83, 0.05),
+    J.LEFT_HIP: (0.10, 0.95, 0.0),
+    J.RIGHT_HIP: (-0.10, 0.95, 0.0),
+    J.LEFT_KNEE: (0.10, 0.50, 0.02),
+    J.RIGHT_KNEE: (-0.10, 0.50, 0.02),
+    J.LEFT_ANKLE: (0.09, 0.08, 0.0),
+    J.RIGHT_ANKLE: (-0.09, 0.08, 0.0),
+    J.LEFT_HEEL: (0.09, 0.03, -0.04),
+    J.RIGHT_HEEL: (-0.09, 0.03, -0.04),
+    J.LEFT_FOOT_INDEX: (0.10, 0.02, 0.15),
+    J.RIGHT_FOOT_INDEX: (-0.10, 0.02, 0.15),
+}
+UPPER_BODY = [j for j in Joint if STANDING[j][1] > 0.96]
+HEAD = [j for j in Joint if j <= Joint.MOUTH_RIGHT]
+HIP_HEIGHT = 0.95
+NECK_HEIGHT = 1.50
+
+
+def _rotate_x(points: np.ndarray, pivot: np.ndarray, angle: float) -> np.ndarray:
+    """Rotate about the local x axis through ``pivot``: positive tips up-points forward."""
+    c, s = math.cos(angle), math.sin(angle)
+    rel = points - pivot
+    out = rel.copy()
+    out[:, 1] = rel[:, 1] * c - rel[:, 2] * s
+    out[:, 2] = rel[:, 1] * s + rel[:, 2] * c
+    return np.asarray(out + pivot)
+
+
+@dataclass(frozen=True)
+class Pose:
+    """One instant of a synthetic person."""
+
+    bow_deg: float = 0.0
+    nod_deg: float = 0.0
+    knee_bend_deg: float = 0.0
+    stride: float = 0.0  # -1..1 leg swing phase for walking
+
+
+def body(pose: Pose) -> np.ndarray:
+    """(33, 3) local joint positions for a pose."""
+    joints = np.array([STANDING[j] for j in Joint], dtype=np.float64)
+    if pose.stride:
+        for side, sign in ((("LEFT"), 1.0), (("RIGHT"), -1.0)):
+            for name, reach in (
+                ("KNEE", 0.12),
+                ("ANKLE", 0.25),
+                ("HEEL", 0.25),
+                ("FOOT_INDEX", 0.25),
+            ):
+                joints[Joint[f"{side}_{name}"], 2] += sign * pose.stride * reach
+            joints[Joint[f"{side}_WRIST"], 2] -= sign * pose.stride * 0.15
+    if pose.knee_bend_deg:
+        drop = HIP_HEIGHT * (1 - math.cos(math.radians(pose.knee_bend_deg))) * 0.5
+        above_knee = joints[:, 1] > 0.5
+        joints[above_knee, 1] -= drop
+        for knee in (Joint.LEFT_KNEE, Joint.RIGHT_KNEE):
+            joints[knee, 2] += 0.5 * math.sin(math.radians(pose.knee_bend_deg))
+    hip = np.array([0.0, joints[Joint.LEFT_HIP, 1], 0.0])
+    if pose.nod_deg:
+        neck = np.array([0.0, NECK_HEIGHT, 0.0])
+        joints[HEAD] = _rotate_x(joints[HEAD], neck, math.radians(pose.nod_deg))
+    if pose.bow_deg:
+        joints[UPPER_BODY] = _rotate_x(joints[UPPER_BODY], hip, math.radians(pose.bow_deg))
+    return joints
+
+
+@dataclass
+class Actor:
+    """A person over time: ``pose_at(t)``, ``position_at(t)`` (floor x, y) and facing."""
+
+    track_id: int
+    pose_at: Callable[[float], Pose]
+    position_at: Callable[[float], tuple[float, float]]
+    facing_deg: float  # floor direction they face, counter-clockwise from +x
+
+    def world(self, t: float) -> np.ndarray:
+        local = body(self.pose_at(t))
+        psi = math.radians(self.facing_deg)
+        forward = np.array([math.cos(psi), math.sin(psi), 0.0])
+        left = np.array([-math.sin(psi), math.cos(psi), 0.0])
+        up = np.array([0.0, 0.0, 1.0])
+        x, y = self.position_at(t)
+        return np.asarray(
+            np.array([x, y, 0.0])
+            + local[:, :1] * left
+            + local[:, 1:2] * up
+            + local[:, 2:3] * forward
+        )
+
+
+@dataclass(frozen=True)
+class Noise:
+    """Landmark noise like the pose model's: pixels on the image, centimetres in depth, and
+    a slow wobble of the whole trunk."""
+
+    pixel_sd: float = 1.5
+    world_sd_m: float = 0.012
+    wobble_sd_deg: float = 1.0
+
+
+def camera_file(camera: SyntheticCamera) -> CameraFile:
+    rvec, _ = cv2.Rodrigues(camera.rotation)
+    pose = pose_from_extrinsics(rvec, camera.tvec)
+    intrinsics = camera.intrinsics
+    homography = homography_from_pose(intrinsics, rvec, camera.tvec)
+    return CameraFile(
+        image_size=[camera.width, camera.height],
+        intrinsics=Intrinsics(
+            fx=intrinsics.fx, fy=intrinsics.fy, cx=intrinsics.cx, cy=intrinsics.cy
+        ),
+        floor=Floor(homography=homography.tolist(), pose=pose),
+    )
+
+
+def render(
+    camera: SyntheticCamera,
+    actors: list[Actor],
+    duration_s: float,
+    fps: float = 15.0,
+    noise: Noise | None = None,
+    seed: int = 0,
+) -> list[FrameResult]:
+    """Frames of the per-frame container, as perception would deliver them."""
+    noise = noise or Noise()
+    rng = np.random.default_rng(seed)
+    frames: list[FrameResult] = []
+    wobble = {a.track_id: np.zeros(2) for a in actors}
+    for index in range(int(duration_s * fps)):
+        t = index / fps
+        rows = []
+        for actor in actors:
+            joints = actor.world(t)
+            wobble[actor.track_id] = 0.9 * wobble[actor.track_id] + rng.normal(
+                0, noise.wobble_sd_deg * math.sqrt(1 - 0.81), 2
+            )
+            rows.append(_observe(camera, joints, wobble[actor.track_id], noise, rng))
+        people = People(
+            boxes=np.array([r[2] for r in rows]),
+            scores=np.ones(len(rows)),
+            keypoints=np.stack([r[0] for r in rows]),
+            world=np.stack([r[1] for r in rows]),
+            track_ids=np.array([a.track_id for a in actors], dtype=np.int64),
+        )
+        frames.append(FrameResult(index, t, camera.width, camera.height, people))
+    return frames
+
+
+def _observe(
+    camera: SyntheticCamera,
+    joints: np.ndarray,
+    wobble_deg: np.ndarray,
+    noise: Noise,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, tuple[float, float, float, float]]:
+    pixels = camera.project(joints)
+    size = float(np.ptp(pixels[:, 1]))
+    keypoints = np.column_stack(
+        [pixels + rng.normal(0, noise.pixel_sd * max(size, 50) / 300, pixels.shape), np.ones(33)]
+    )
+    hips = (joints[Joint.LEFT_HIP] + joints[Joint.RIGHT_HIP]) / 2
+    in_camera = (joints - hips) @ camera.rotation.T
+    # The pose model answers as if it looked straight at the person: rotate into that view.
+    hip_pixel = keypoints[[Joint.LEFT_HIP, Joint.RIGHT_HIP], :2].mean(axis=0)
+    ray = np.linalg.inv(camera.intrinsics.matrix()) @ np.array([*hip_pixel, 1.0])
+    model_view = in_camera @ ray_rotation(ray)
+    wobbled = _wobble(model_view, np.radians(wobble_deg))
+    world = wobbled + rng.normal(0, noise.world_sd_m, wobbled.shape)
+    box = (
+        float(pixels[:, 0].min()),
+        float(pixels[:, 1].min()),
+        float(pixels[:, 0].max()),
+        float(pixels[:, 1].max()),
+    )
+    return keypoints, world, box
+
+
+def _wobble(points: np.ndarray, angles: np.ndarray) -> np.ndarray:
+    """Tilt the body slightly about the hips (x and z axes), as the model's estimates drift."""
+    ax, az = angles
+    cx, sx, cz, sz = math.cos(ax), math.sin(ax), math.cos(az), math.sin(az)
+    rx = np.array([[1, 0, 0], [0, cx, -sx], [0, sx, cx]])
+    rz = np.array([[cz, -sz, 0], [sz, cz, 0], [0, 0, 1]])
+    return np.asarray(points @ (rz @ rx).T)
+
+
+def bow_profile(
+    depth_deg: float, start_s: float, down_s: float, hold_s: float, up_s: float
+) -> Callable[[float], Pose]:
+    """Upright, smoothly down to ``depth_deg``, hold, and back up."""
+
+    def pose_at(t: float) -> Pose:
+        u = t - start_s
+        if u <= 0 or u >= down_s + hold_s + up_s:
+            return Pose()
+        if u < down_s:
+            share = 0.5 - 0.5 * math.cos(math.pi * u / down_s)
+        elif u < down_s + hold_s:
+            share = 1.0
+        else:
+            share = 0.5 + 0.5 * math.cos(math.pi * (u - down_s - hold_s) / up_s)
+        return Pose(bow_deg=depth_deg * share)
+
+    return pose_at
+
+
+def nod_profile(depth_deg: float, start_s: float, duration_s: float) -> Callable[[float], Pose]:
+    def pose_at(t: float) -> Pose:
+        u = (t - start_s) / duration_s
+        if not 0 < u < 1:
+            return Pose()
+        return Pose(nod_deg=depth_deg * math.sin(math.pi * u))
+
+    return pose_at
+
+
+def walking(
+    speed_mps: float, start: tuple[float, float], heading_deg: float, lean_deg: float = 3.0
+) -> tuple[Callable[[float], Pose], Callable[[float], tuple[float, float]]]:
+    psi = math.radians(heading_deg)
+
+    def pose_at(t: float) -> Pose:
+        return Pose(bow_deg=lean_deg, stride=math.sin(2 * math.pi * 0.9 * t))
+
+    def position_at(t: float) -> tuple[float, float]:
+        return (start[0] + speed_mps * t * math.cos(psi), start[1] + speed_mps * t * math.sin(psi))
+
+    return pose_at, position_at
