@@ -19,7 +19,7 @@ class TrunkConfig(Section):
         0.5,
         ge=0,
         le=1,
-        description="Shoulders and hips seen less than this make the angle low-confidence.",
+        description="Bows and posture are not judged while shoulders or hips are seen less than this (the angle is unreliable).",
     )
     baseline_still_s: float = Field(
         2.0,

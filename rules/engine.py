@@ -117,7 +117,12 @@ class RulesEngine:
                     world,
                     now,
                 )
-            if reading is not None and reading.ready:
+            judged = (
+                reading is not None
+                and reading.ready
+                and reading.confidence >= self.config.trunk.min_visibility
+            )
+            if reading is not None and judged:
                 out.events += self._bow(track_id, state, reading, world, now)
                 faults = posture_faults(world, reading, self.config.posture)
                 out.events += self._posture(track_id, state, faults, now)
