@@ -21,6 +21,7 @@ class BowInProgress:
     last_time: float
     hold_s: float = 0.0
     announced: bool = False
+    peak_reported: bool = False
     spoiled: bool = False  # walking or knees bent on the way: not a bow
 
 
@@ -29,6 +30,7 @@ class BowUpdate:
     """What one frame did to the bow: started it (confirmed), ended it, or nothing."""
 
     started: BowInProgress | None = None
+    peaked: BowInProgress | None = None  # the pitch has turned back from its deepest point
     finished: tuple[BowInProgress, float, BowValues, str] | None = None
 
 
@@ -84,8 +86,12 @@ class BowDetector:
         if not bow.announced and not bow.spoiled and timestamp - bow.start >= config.min_duration_s:
             bow.announced = True
             started = bow
+        peaked: BowInProgress | None = None
+        if bow.announced and not bow.peak_reported and pitch_deg < bow.peak_deg - HOLD_WITHIN_DEG:
+            bow.peak_reported = True
+            peaked = bow
         if pitch_deg >= config.end_deg and timestamp - bow.start <= config.max_duration_s:
-            return BowUpdate(started=started)
+            return BowUpdate(started=started, peaked=peaked)
         self.current = None
         duration = timestamp - bow.start
         too_short = duration < config.min_duration_s or (

@@ -224,6 +224,20 @@ class RulesEngine:
             if self._at_door_post(state):
                 state.bow_act = StaffAct(track_id, bow.start, "bow")
                 self.greeting.act_started(state.bow_act)
+        if result.peaked is not None:
+            bow = result.peaked
+            events.append(
+                Event(
+                    type="bow",
+                    phase=Phase.UPDATE,
+                    track=track_id,
+                    role=role,
+                    start=bow.start,
+                    end=now,
+                    peak=bow.peak_time,
+                    values=self._bow_values_so_far(bow, reading),
+                )
+            )
         if result.finished is not None:
             bow, end, values, verdict = result.finished
             events.append(

@@ -185,3 +185,19 @@ def test_a_threshold_in_config_changes_the_verdict() -> None:
     changed = [e for e in _run(camera, [actor], 8.0, file, stricter) if e.type == "bow"]
     assert default[0].verdict == "to_standard"
     assert changed[0].verdict == "too_shallow"
+
+
+def test_a_bow_starts_peaks_and_ends() -> None:
+    camera = _camera(35.0)
+    actor = Actor(1, bow_profile(20.0, 3.0, 1.0, 0.6, 1.0), lambda t: STILL, facing_deg=-90.0)
+    file = camera_file(camera)
+    placement = Placement.from_camera(file)
+    engine = RulesEngine(RulesConfig(), scene_context(file))
+    phases = [
+        (e.phase, round(e.end, 2))
+        for frame in render(camera, [actor], 8.0)
+        for e in engine.update(placement.place(frame)).events
+        if e.type == "bow"
+    ]
+    assert [p for p, _ in phases] == [Phase.START, Phase.UPDATE, Phase.END]
+    assert phases[0][1] < phases[1][1] < phases[2][1]
