@@ -13,11 +13,19 @@ from typing import Annotated, Any
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from calibration.errors import CalibrationError
 
 FORMAT_VERSION = 1
+MIN_DOOR_M = 0.05
 FloorPoint = Annotated[list[float], Field(min_length=2, max_length=2)]
 
 
@@ -120,6 +128,17 @@ class DoorLine(Section):
     b: FloorPoint = Field(description="The other end, floor metres.")
     inside: FloorPoint = Field(description="Any floor point inside the branch (sets the side).")
 
+    @model_validator(mode="after")
+    def _usable(self) -> DoorLine:
+        a, b, inside = (np.asarray(p, dtype=np.float64) for p in (self.a, self.b, self.inside))
+        if float(np.linalg.norm(b - a)) < MIN_DOOR_M:
+            raise ValueError("the door line's ends are closer than 5 cm; mark both door posts")
+        if abs(float(np.cross(np.append(b - a, 0), np.append(inside - a, 0))[2])) < 1e-9:
+            raise ValueError(
+                "the inside point lies on the door line; give a point inside the branch"
+            )
+        return self
+
 
 class Zones(Section):
     """Areas on the floor, in metres."""
@@ -186,6 +205,8 @@ def load_camera(path: Path) -> CameraFile:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise CalibrationError(f"{path}: no such camera file; check the path") from None
+    except UnicodeDecodeError:
+        raise CalibrationError(f"{path}: not a text (YAML) camera file") from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:

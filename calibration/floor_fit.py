@@ -70,6 +70,8 @@ def read_points_file(path: Path) -> list[MarkedPoint]:
         return read_points_csv(path.read_text(encoding="utf-8"), str(path))
     except FileNotFoundError:
         raise CalibrationError(f"{path}: no such points file; check the path") from None
+    except UnicodeDecodeError:
+        raise CalibrationError(f"{path}: not a text CSV file with u,v,x,y") from None
 
 
 def check_marks(marks: list[MarkedPoint]) -> tuple[np.ndarray, np.ndarray]:

@@ -34,11 +34,6 @@ def side_of_line(point: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
     return float((b[0] - a[0]) * (point[1] - a[1]) - (b[1] - a[1]) * (point[0] - a[0]))
 
 
-def polygon_area(polygon: np.ndarray) -> float:
-    x, y = polygon[:, 0], polygon[:, 1]
-    return float(0.5 * abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
-
-
 def collinearity(points: np.ndarray) -> float:
     """How far a point set is from a line: the smaller singular value of the centred set over
     the larger (0 = all on one line)."""

@@ -19,7 +19,7 @@ POST_COLOR = (0, 200, 0)
 COUNTER_COLOR = (255, 128, 0)
 QUEUE_COLOR = (0, 255, 255)
 MARK_COLOR = (255, 0, 255)
-SAMPLES_PER_LINE = 200
+SAMPLES_PER_SEGMENT = 24  # enough for lens distortion to bend a drawn line
 MAX_GRID_LINES = 200
 
 
@@ -51,7 +51,7 @@ def _polyline(
     points = np.vstack([floor, floor[:1]]) if closed else floor
     dense = []
     for start, end in itertools.pairwise(points):
-        steps = np.linspace(0.0, 1.0, 24)[:, None]
+        steps = np.linspace(0.0, 1.0, SAMPLES_PER_SEGMENT)[:, None]
         dense.append(start + (end - start) * steps)
     path = np.vstack(dense)
     visible = projection.in_front(path)

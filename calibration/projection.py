@@ -29,10 +29,7 @@ class FloorProjection:
     def _undistort(self, pixels: np.ndarray) -> np.ndarray:
         if self.intrinsics is None:
             return np.asarray(pixels, dtype=np.float64)
-        matrix = self.intrinsics.matrix()
-        points = pixels.reshape(-1, 1, 2).astype(np.float64)
-        undistorted = cv2.undistortPoints(points, matrix, self.intrinsics.coefficients(), P=matrix)
-        return np.asarray(undistorted, dtype=np.float64).reshape(-1, 2)
+        return undistort_pixels(self.intrinsics, pixels)
 
     def to_floor(self, pixels: np.ndarray) -> np.ndarray:
         """(n, 2) raw pixels -> (n, 2) floor metres (NaN above the horizon)."""
@@ -69,10 +66,19 @@ class FloorProjection:
             world = np.column_stack([points, np.zeros(len(points))])
             depth = (world @ rotation.T + np.asarray(self.pose.tvec))[:, 2]
             return np.asarray(depth > 1e-6)
+        # H maps floor-side pixels to w > 0 (see floor_fit.oriented), so a floor point's pixel
+        # has a positive last coordinate under the inverse exactly when it is in front.
         inverse = np.linalg.inv(self.homography)
         w = (np.column_stack([points, np.ones(len(points))]) @ inverse.T)[:, 2]
-        sign = np.sign(np.linalg.det(inverse))
-        return np.asarray(w * sign > 0)
+        return np.asarray(w > 0)
+
+
+def undistort_pixels(intrinsics: Intrinsics, pixels: np.ndarray) -> np.ndarray:
+    """(n, 2) raw pixels -> where an ideal pinhole with the same K would see them."""
+    matrix = intrinsics.matrix()
+    points = np.asarray(pixels, dtype=np.float64).reshape(-1, 1, 2)
+    undistorted = cv2.undistortPoints(points, matrix, intrinsics.coefficients(), P=matrix)
+    return np.asarray(undistorted, dtype=np.float64).reshape(-1, 2)
 
 
 def pose_from_extrinsics(rvec: np.ndarray, tvec: np.ndarray) -> CameraPose:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from calibration.camera_file import Zones
-from calibration.errors import CalibrationError
 from calibration.geometry import distance_to_segment, point_in_polygon, side_of_line
 
 CAP_STEPS = 8  # segments per quarter circle when the arrival zone is drawn
@@ -39,15 +38,9 @@ class FloorZones:
         self.arrival_distance_m = zones.arrival_distance_m
         self.door: Door | None = None
         if zones.door is not None:
+            # DoorLine's validator has checked the ends apart and the inside point off the line.
             a, b = np.asarray(zones.door.a, float), np.asarray(zones.door.b, float)
-            inside = np.asarray(zones.door.inside, float)
-            if np.linalg.norm(b - a) < 0.05:
-                raise CalibrationError("zones.door: the door line's ends are closer than 5 cm")
-            side = side_of_line(inside, a, b)
-            if abs(side) < 1e-9:
-                raise CalibrationError(
-                    "zones.door.inside lies on the door line; give a point inside the branch"
-                )
+            side = side_of_line(np.asarray(zones.door.inside, float), a, b)
             self.door = Door(a, b, math.copysign(1.0, side))
         self.posts = {k: np.asarray(v, float) for k, v in zones.posts.items()}
         self.counters = {k: np.asarray(v, float) for k, v in zones.counters.items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,14 +25,32 @@ class BowInProgress:
     peak_reported: bool = False
     spoiled: bool = False  # walking or knees bent on the way: not a bow
 
+    def values(self, end: float, reference: Reference) -> BowValues:
+        return BowValues(
+            peak_deg=round(self.peak_deg, 2),
+            time_to_peak_s=round(self.peak_time - self.start, 3),
+            hold_s=round(self.hold_s, 3),
+            duration_s=round(end - self.start, 3),
+            reference=reference.value,
+        )
+
+
+@dataclass(frozen=True)
+class BowEnd:
+    bow: BowInProgress
+    end: float
+    values: BowValues
+    verdict: str
+
 
 @dataclass(frozen=True)
 class BowUpdate:
-    """What one frame did to the bow: started it (confirmed), ended it, or nothing."""
+    """What one frame did to the bow."""
 
-    started: BowInProgress | None = None
+    started: BowInProgress | None = None  # confirmed as a bow (lasted min_duration_s)
     peaked: BowInProgress | None = None  # the pitch has turned back from its deepest point
-    finished: tuple[BowInProgress, float, BowValues, str] | None = None
+    finished: BowEnd | None = None  # a whole bow, with its verdict
+    cancelled: BowEnd | None = None  # announced, but turned out not to be a bow
 
 
 class BowDetector:
@@ -41,10 +60,8 @@ class BowDetector:
     def __init__(self, config: BowConfig) -> None:
         self.config = config
         self.current: BowInProgress | None = None
-        self._rest: list[tuple[float, float]] = []
-
-    def rest_pitch(self) -> float:
-        return float(np.median([p for _, p in self._rest])) if self._rest else 0.0
+        self._rest: deque[tuple[float, float]] = deque()
+        self._rest_pitch = 0.0
 
     def verdict(self, peak_deg: float, duration_s: float) -> str:
         config = self.config
@@ -55,6 +72,12 @@ class BowDetector:
         if duration_s < config.rushed_s:
             return "rushed"
         return "to_standard"
+
+    def _remember_stance(self, timestamp: float, pitch_deg: float) -> None:
+        self._rest.append((timestamp, pitch_deg))
+        while self._rest and timestamp - self._rest[0][0] > self.config.rest_window_s:
+            self._rest.popleft()
+        self._rest_pitch = float(np.median([p for _, p in self._rest]))
 
     def update(
         self,
@@ -67,48 +90,53 @@ class BowDetector:
         config = self.config
         bow = self.current
         if bow is None:
-            self._rest.append((timestamp, pitch_deg))
-            self._rest = [(t, p) for t, p in self._rest if timestamp - t <= config.rest_window_s]
-        pitch_deg -= self.rest_pitch()
-        if bow is None:
-            if pitch_deg >= config.start_deg and len(self._rest) > 1:
-                self.current = BowInProgress(timestamp, pitch_deg, timestamp, timestamp)
+            self._remember_stance(timestamp, pitch_deg)
+            depth = pitch_deg - self._rest_pitch
+            if depth >= config.start_deg and len(self._rest) > 1:
+                self.current = BowInProgress(timestamp, depth, timestamp, timestamp)
                 self._spoil_check(self.current, speed, knee_deg)
             return BowUpdate()
+        depth = pitch_deg - self._rest_pitch
         dt = timestamp - bow.last_time
         bow.last_time = timestamp
         self._spoil_check(bow, speed, knee_deg)
-        if pitch_deg > bow.peak_deg:
-            bow.peak_deg, bow.peak_time = pitch_deg, timestamp
-        if pitch_deg >= bow.peak_deg - HOLD_WITHIN_DEG:
+        if depth > bow.peak_deg:
+            bow.peak_deg, bow.peak_time = depth, timestamp
+        if depth >= bow.peak_deg - HOLD_WITHIN_DEG:
             bow.hold_s += dt
-        started: BowInProgress | None = None
-        if not bow.announced and not bow.spoiled and timestamp - bow.start >= config.min_duration_s:
-            bow.announced = True
-            started = bow
-        peaked: BowInProgress | None = None
-        if bow.announced and not bow.peak_reported and pitch_deg < bow.peak_deg - HOLD_WITHIN_DEG:
-            bow.peak_reported = True
-            peaked = bow
-        if pitch_deg >= config.end_deg and timestamp - bow.start <= config.max_duration_s:
+        started = peaked = None
+        if not bow.announced and not bow.spoiled and self._long_enough(bow, timestamp):
+            bow.announced, started = True, bow
+        if bow.announced and not bow.peak_reported and depth < bow.peak_deg - HOLD_WITHIN_DEG:
+            bow.peak_reported, peaked = True, bow
+        too_long = timestamp - bow.start > config.max_duration_s
+        if depth >= config.end_deg and not too_long:
             return BowUpdate(started=started, peaked=peaked)
         self.current = None
         duration = timestamp - bow.start
-        too_short = duration < config.min_duration_s or (
-            bow.peak_deg < config.shallow_deg and duration < config.shallow_min_duration_s
-        )
-        if bow.spoiled or too_short or duration > config.max_duration_s:
-            return BowUpdate(started=started)
-        values = BowValues(
-            peak_deg=round(bow.peak_deg, 2),
-            time_to_peak_s=round(bow.peak_time - bow.start, 3),
-            hold_s=round(bow.hold_s, 3),
-            duration_s=round(duration, 3),
-            reference=reference.value,
-        )
-        return BowUpdate(
-            started=started, finished=(bow, timestamp, values, self.verdict(bow.peak_deg, duration))
-        )
+        too_short = not self._long_enough(bow, timestamp)
+        end = BowEnd(bow, timestamp, bow.values(timestamp, reference), "")
+        if bow.spoiled or too_short or too_long:
+            cancelled = BowEnd(bow, timestamp, end.values, "cancelled") if bow.announced else None
+            return BowUpdate(started=started, peaked=peaked, cancelled=cancelled)
+        verdict = self.verdict(bow.peak_deg, duration)
+        finished = BowEnd(bow, timestamp, end.values, verdict)
+        return BowUpdate(started=started, peaked=peaked, finished=finished)
+
+    def flush(self, timestamp: float, reference: Reference) -> BowEnd | None:
+        """The recording (or the track) ended mid-bow."""
+        bow, self.current = self.current, None
+        if bow is None or not bow.announced:
+            return None
+        return BowEnd(bow, timestamp, bow.values(timestamp, reference), "unfinished")
+
+    def _long_enough(self, bow: BowInProgress, timestamp: float) -> bool:
+        """Long enough to be a bow for its depth (shallow ones must last longer: arm movements
+        shift the shoulders by a few degrees for a moment)."""
+        duration = timestamp - bow.start
+        if bow.peak_deg < self.config.shallow_deg:
+            return duration >= self.config.shallow_min_duration_s
+        return duration >= self.config.min_duration_s
 
     def _spoil_check(self, bow: BowInProgress, speed: float, knee_deg: float) -> None:
         if speed > self.config.walking_speed or knee_deg < self.config.min_knee_deg:

@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from calibration.zones import FloorZones
 from rules.body import body_height_px, knee_angle_deg
-from rules.bow import BowDetector, BowInProgress
+from rules.bow import BowDetector, BowEnd, BowInProgress
 from rules.config import RulesConfig
-from rules.events import BowValues, Event, GestureValues, Phase, PostureValues
-from rules.gestures import GestureDetector, read_hand
+from rules.events import Event, Phase, PostureValues
+from rules.gestures import GestureDetector, GestureFound, read_hand
 from rules.greeting import GreetingTimer, StaffAct
 from rules.posture import PostureTracker, posture_faults
 from rules.roles import ROLE_NAMES, RoleKeeper
-from rules.trunk import SceneBaseline, TrunkMeter, TrunkReading
+from rules.trunk import Reference, SceneBaseline, TrunkMeter, TrunkReading
 from vision.frame import FrameResult
 from vision.joints import HandSide, Joint, Role
 
 SPEED_SMOOTHING = 0.3  # weight of the newest speed sample
-FORGET_AFTER_S = 5.0  # state of a track unseen this long is dropped
+FORGET_AFTER_S = 5.0  # a track unseen this long is closed and dropped
 
 
 @dataclass(frozen=True)
@@ -57,6 +56,7 @@ class TrackState:
     arrived: bool = False
     was_inside_arrival: bool = True  # first seen in the zone: wait until it is entered
     bow_act: StaffAct | None = None
+    reference: Reference = Reference.CAMERA
 
 
 @dataclass
@@ -99,24 +99,31 @@ class RulesEngine:
             state.last_time = now
             floor = people.floor[row]
             zones = self.context.zones
-            post = zones.post_at(floor) if zones is not None and np.isfinite(floor).all() else None
-            state.role.update(dt, post)
-            out.events += self._arrival(track_id, state, floor, now)
-            reading = state.trunk.update(now, people.keypoints[row], people.world[row], state.speed)
+            known_floor = zones is not None and bool(np.isfinite(floor).all())
+            state.role.update(
+                dt, zones.post_at(floor) if zones is not None and known_floor else None
+            )
+            if known_floor:
+                out.events += self._arrival(track_id, state, floor, now)
+            world, keypoints = people.world[row], people.keypoints[row]
+            reading = state.trunk.update(now, keypoints, world, state.speed)
             faults: list[str] | None = None
-            world = people.world[row]
             if reading is not None:
+                state.reference = reading.reference
                 # Gestures only need a rough "up"; bows and posture need the true upright.
-                out.events += self._gestures(
-                    track_id,
-                    state,
-                    reading,
-                    people.keypoints[row],
-                    people.hands[row],
-                    people.hand_scores[row],
-                    world,
-                    now,
-                )
+                for side, detector in state.hands.items():
+                    hand = None
+                    if people.hand_scores[row, side] > 0:
+                        hand = read_hand(
+                            now,
+                            keypoints,
+                            world,
+                            people.hands[row, side],
+                            side,
+                            reading.up,
+                            self.config.gestures,
+                        )
+                    out.events += self._gestures(track_id, state, detector.update(hand, now))
             judged = (
                 reading is not None
                 and reading.ready
@@ -125,7 +132,7 @@ class RulesEngine:
             if reading is not None and judged:
                 out.events += self._bow(track_id, state, reading, world, now)
                 faults = posture_faults(world, reading, self.config.posture)
-                out.events += self._posture(track_id, state, faults, now)
+            out.events += self._posture(track_id, state, faults, now)
             out.people[track_id] = PersonRules(
                 trunk_deg=None if reading is None else round(reading.angle_deg, 2),
                 pitch_deg=None if reading is None else round(reading.pitch_deg, 2),
@@ -134,26 +141,16 @@ class RulesEngine:
                 role_reason=state.role.reason,
                 posture_faults=None if faults is None else tuple(faults),
             )
-        out.events += self.greeting.update(now, self._staff_at_door())
-        self._forget(now)
+        out.events += self._forget(now)
+        out.events += self.greeting.expire(now, self._staff_at_door(), self._pending_since())
         return out
 
     def finish(self, timestamp: float) -> list[Event]:
         """Close what is still open at the end of a recording."""
         events: list[Event] = []
-        for track_id, state in self.tracks.items():
-            for detector in state.hands.values():
-                for found in detector.update(None, math.inf):
-                    events.append(
-                        self._gesture_event(
-                            track_id, state, found.kind, found.start, found.end, found.values
-                        )
-                    )
-            lapse = state.posture.flush(timestamp, state.role.post)
-            if lapse is not None and state.role.role == Role.STAFF:
-                events.append(self._posture_event(track_id, state, *lapse))
-        events += self.greeting.update(math.inf, self._staff_at_door())
-        return events
+        for track_id in list(self.tracks):
+            events += self._close_track(track_id, timestamp)
+        return events + self.greeting.finish(timestamp, staff_present=False)
 
     # -- pieces ------------------------------------------------------------------------
 
@@ -172,7 +169,7 @@ class RulesEngine:
         self, track_id: int, state: TrackState, floor: np.ndarray, now: float
     ) -> list[Event]:
         zones = self.context.zones
-        if zones is None or state.arrived or not np.isfinite(floor).all():
+        if zones is None or state.arrived:
             return []
         inside = zones.in_arrival_zone(floor)
         entered = inside and not state.was_inside_arrival
@@ -180,7 +177,8 @@ class RulesEngine:
         if not entered or not state.role.arrived():
             return []
         state.arrived = True
-        return self.greeting.arrival(track_id, now, (float(floor[0]), float(floor[1])))
+        where = (float(floor[0]), float(floor[1]))
+        return self.greeting.arrival(track_id, now, where, self._staff_at_door())
 
     def _at_door_post(self, state: TrackState) -> bool:
         if state.role.role != Role.STAFF:
@@ -194,142 +192,111 @@ class RulesEngine:
     def _staff_at_door(self) -> bool:
         return any(self._at_door_post(s) for s in self.tracks.values())
 
-    def _bow(
+    def _pending_since(self) -> float | None:
+        """When the door-post staff's unfinished bow or welcome gesture began."""
+        starts = []
+        for state in self.tracks.values():
+            if not self._at_door_post(state):
+                continue
+            if state.bow.current is not None and not state.bow.current.spoiled:
+                starts.append(state.bow.current.start)
+            starts += [s for d in state.hands.values() if (s := d.open_since()) is not None]
+        return min(starts, default=None)
+
+    def _bow_event(
         self,
         track_id: int,
         state: TrackState,
-        reading: TrunkReading,
-        world: np.ndarray,
+        phase: Phase,
+        bow: BowInProgress,
         now: float,
+        end: BowEnd | None = None,
+    ) -> Event:
+        values = end.values if end is not None else bow.values(now, state.reference)
+        return Event(
+            type="bow",
+            phase=phase,
+            track=track_id,
+            role=self._role_name(state),
+            start=bow.start,
+            end=now,
+            peak=bow.peak_time,
+            values=values,
+            verdict=None if end is None else end.verdict,
+        )
+
+    def _bow(
+        self, track_id: int, state: TrackState, reading: TrunkReading, world: np.ndarray, now: float
     ) -> list[Event]:
         result = state.bow.update(
             now, reading.pitch_deg, reading.reference, state.speed, knee_angle_deg(world)
         )
         events: list[Event] = []
-        role = self._role_name(state)
         if result.started is not None:
-            bow = result.started
-            events.append(
-                Event(
-                    type="bow",
-                    phase=Phase.START,
-                    track=track_id,
-                    role=role,
-                    start=bow.start,
-                    end=now,
-                    peak=bow.peak_time,
-                    values=self._bow_values_so_far(bow, reading),
-                )
-            )
+            events.append(self._bow_event(track_id, state, Phase.START, result.started, now))
             if self._at_door_post(state):
-                state.bow_act = StaffAct(track_id, bow.start, "bow")
+                state.bow_act = StaffAct(track_id, result.started.start, "bow")
                 self.greeting.act_started(state.bow_act)
         if result.peaked is not None:
-            bow = result.peaked
-            events.append(
-                Event(
-                    type="bow",
-                    phase=Phase.UPDATE,
-                    track=track_id,
-                    role=role,
-                    start=bow.start,
-                    end=now,
-                    peak=bow.peak_time,
-                    values=self._bow_values_so_far(bow, reading),
-                )
-            )
-        if result.finished is not None:
-            bow, end, values, verdict = result.finished
-            events.append(
-                Event(
-                    type="bow",
-                    phase=Phase.END,
-                    track=track_id,
-                    role=role,
-                    start=bow.start,
-                    end=end,
-                    peak=bow.peak_time,
-                    values=values,
-                    verdict=verdict,
-                )
-            )
-            if state.bow_act is not None:
-                act, state.bow_act = state.bow_act, None
-                act.finished, act.end, act.bow, act.bow_verdict = True, end, values, verdict
-        elif state.bow.current is None and state.bow_act is not None:
-            self.greeting.act_dropped(state.bow_act)
+            events.append(self._bow_event(track_id, state, Phase.UPDATE, result.peaked, now))
+        ended = result.finished or result.cancelled
+        if ended is not None and (result.finished is not None or ended.bow.announced):
+            events.append(self._bow_event(track_id, state, Phase.END, ended.bow, now, ended))
+        self._settle_bow_act(
+            state,
+            result.finished,
+            dropped=result.cancelled is not None
+            or (state.bow.current is None and result.finished is None),
+        )
+        return events
+
+    def _settle_bow_act(self, state: TrackState, finished: BowEnd | None, dropped: bool) -> None:
+        act = state.bow_act
+        if act is None:
+            return
+        if finished is not None:
+            act.finished, act.end = True, finished.end
+            act.bow, act.bow_verdict = finished.values, finished.verdict
             state.bow_act = None
-        return events
+        elif dropped:
+            self.greeting.act_dropped(act)
+            state.bow_act = None
 
-    @staticmethod
-    def _bow_values_so_far(bow: BowInProgress, reading: TrunkReading) -> BowValues:
-        return BowValues(
-            peak_deg=round(bow.peak_deg, 2),
-            time_to_peak_s=round(bow.peak_time - bow.start, 3),
-            hold_s=round(bow.hold_s, 3),
-            duration_s=round(bow.last_time - bow.start, 3),
-            reference=reading.reference.value,
-        )
-
-    def _gestures(
-        self,
-        track_id: int,
-        state: TrackState,
-        reading: TrunkReading,
-        keypoints: np.ndarray,
-        hands: np.ndarray,
-        scores: np.ndarray,
-        world: np.ndarray,
-        now: float,
-    ) -> list[Event]:
-        events: list[Event] = []
-        for side, detector in state.hands.items():
-            frame = None
-            if scores[side] > 0:
-                frame = read_hand(
-                    now, keypoints, world, hands[side], side, reading.up, self.config.gestures
+    def _gestures(self, track_id: int, state: TrackState, found: list[GestureFound]) -> list[Event]:
+        events = []
+        for gesture in found:
+            if gesture.kind == "welcome_gesture" and self._at_door_post(state):
+                act = StaffAct(
+                    track_id, gesture.start, gesture.kind, finished=True, end=gesture.end
                 )
-            for found in detector.update(frame, now):
-                events.append(
-                    self._gesture_event(
-                        track_id, state, found.kind, found.start, found.end, found.values
-                    )
+                self.greeting.act_started(act)
+            events.append(
+                Event(
+                    type=gesture.kind,
+                    phase=Phase.END,  # type: ignore[arg-type]
+                    track=track_id,
+                    role=self._role_name(state),
+                    start=gesture.start,
+                    end=gesture.end,
+                    values=gesture.values,
                 )
+            )
         return events
-
-    def _gesture_event(
-        self,
-        track_id: int,
-        state: TrackState,
-        kind: str,
-        start: float,
-        end: float,
-        values: GestureValues,
-    ) -> Event:
-        if kind == "welcome_gesture" and self._at_door_post(state):
-            act = StaffAct(track_id, start, kind, finished=True, end=end)
-            self.greeting.act_started(act)
-        return Event(
-            type=kind,
-            phase=Phase.END,
-            track=track_id,  # type: ignore[arg-type]
-            role=self._role_name(state),
-            start=start,
-            end=end,
-            values=values,
-        )
 
     def _posture(
-        self, track_id: int, state: TrackState, faults: list[str], now: float
+        self, track_id: int, state: TrackState, faults: list[str] | None, now: float
     ) -> list[Event]:
-        if state.role.role != Role.STAFF or state.role.post is None:
+        """Lapses are judged only for staff at a post; leaving the post ends a lapse."""
+        if state.role.role != Role.STAFF:
             return []
-        lapse = state.posture.update(now, faults, state.role.post)
-        return [] if lapse is None else [self._posture_event(track_id, state, *lapse)]
+        if state.role.post is None or faults is None:
+            lapse = state.posture.left_post(state.role.post)
+        else:
+            lapse = state.posture.update(now, faults, state.role.post)
+        return [] if lapse is None else [self._posture_event(track_id, *lapse)]
 
-    def _posture_event(
-        self, track_id: int, state: TrackState, start: float, end: float, values: PostureValues
-    ) -> Event:
+    @staticmethod
+    def _posture_event(track_id: int, start: float, end: float, values: PostureValues) -> Event:
         return Event(
             type="posture",
             phase=Phase.END,
@@ -341,7 +308,22 @@ class RulesEngine:
             verdict="off_standard",
         )
 
-    def _forget(self, now: float) -> None:
+    def _close_track(self, track_id: int, timestamp: float) -> list[Event]:
+        """Flush a track's open gestures, posture lapse and bow, and drop it."""
+        state = self.tracks.pop(track_id)
+        events: list[Event] = []
+        for detector in state.hands.values():
+            events += self._gestures(track_id, state, detector.flush())
+        if state.role.role == Role.STAFF:
+            lapse = state.posture.left_post(state.role.post)
+            if lapse is not None:
+                events.append(self._posture_event(track_id, *lapse))
+        end = state.bow.flush(min(timestamp, state.last_time), state.reference)
+        if end is not None:
+            events.append(self._bow_event(track_id, state, Phase.END, end.bow, end.end, end))
+        self._settle_bow_act(state, end, dropped=True)
+        return events
+
+    def _forget(self, now: float) -> list[Event]:
         stale = [t for t, s in self.tracks.items() if now - s.last_time > FORGET_AFTER_S]
-        for track_id in stale:
-            del self.tracks[track_id]
+        return [event for track_id in stale for event in self._close_track(track_id, now)]

@@ -143,31 +143,41 @@ class GestureDetector:
                 lowest = frame
         return best, direction
 
+    def open_since(self) -> float | None:
+        """When the welcome gesture in progress began (None if none is)."""
+        return self.welcome.start if self.welcome.frames else None
+
+    def flush(self) -> list[GestureFound]:
+        """The track or the recording ended: close what is open."""
+        found = [
+            f
+            for f in (self._finish_welcome(self.welcome), self._finish_guide(self.guide))
+            if f is not None
+        ]
+        self.welcome, self.guide = Run(), Run()
+        return found
+
+    def _values(self, run: Run, sweep: float) -> GestureValues:
+        return GestureValues(
+            hand=SIDE_NAMES[self.side],  # type: ignore[arg-type]
+            sweep=round(sweep, 3),
+            fingers_together_share=round(run.share, 3),
+            duration_s=round(run.end - run.start, 3),
+        )
+
     def _finish_welcome(self, run: Run) -> GestureFound | None:
-        duration = run.end - run.start
+        if not run.frames:
+            return None
         sweep, direction = self._sweep(run)
-        if duration < self.config.min_duration_s or sweep < self.config.min_sweep:
+        if run.end - run.start < self.config.min_duration_s or sweep < self.config.min_sweep:
             return None
         wanted = self.config.direction
         if (wanted == "left" and direction >= 0) or (wanted == "right" and direction <= 0):
             return None
-        values = GestureValues(
-            hand=SIDE_NAMES[self.side],  # type: ignore[arg-type]
-            sweep=round(sweep, 3),
-            fingers_together_share=round(run.share, 3),
-            duration_s=round(duration, 3),
-        )
-        return GestureFound("welcome_gesture", run.start, run.end, values)
+        return GestureFound("welcome_gesture", run.start, run.end, self._values(run, sweep))
 
     def _finish_guide(self, run: Run) -> GestureFound | None:
-        duration = run.end - run.start
-        if duration < self.config.guide_min_s:
+        if not run.frames or run.end - run.start < self.config.guide_min_s:
             return None
         sweep, _ = self._sweep(run)
-        values = GestureValues(
-            hand=SIDE_NAMES[self.side],  # type: ignore[arg-type]
-            sweep=round(sweep, 3),
-            fingers_together_share=round(run.share, 3),
-            duration_s=round(duration, 3),
-        )
-        return GestureFound("guiding_gesture", run.start, run.end, values)
+        return GestureFound("guiding_gesture", run.start, run.end, self._values(run, sweep))

@@ -1,6 +1,11 @@
 """Door arrivals and greeting timing: each arrival opens a greeting opportunity (customers
 arriving together share one); a bow or welcome gesture by the door-post staff member that
-starts within the window answers it."""
+starts within the window (or up to early_s before the arrival) answers it.
+
+Acts are only known some time after they start (a bow once it has lasted min_duration_s, a
+gesture once it has ended), so an opportunity whose window has passed stays open while the
+door-post staff member is in the middle of something that began inside the window.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,9 @@ from rules.events import (
     Phase,
     PromptValues,
 )
+
+# However long an act in progress keeps an expired opportunity open.
+MAX_PENDING_S = 10.0
 
 
 @dataclass
@@ -39,6 +47,11 @@ class Opportunity:
     acts: list[StaffAct] = field(default_factory=list)
 
 
+def local_day(timestamp: float) -> dt.date:
+    """The calendar day of a capture time, in the machine's time zone."""
+    return dt.datetime.fromtimestamp(timestamp).date()  # the branch's local day
+
+
 class GreetingTimer:
     def __init__(self, config: GreetingConfig) -> None:
         self.config = config
@@ -46,11 +59,18 @@ class GreetingTimer:
         self.recent_acts: list[StaffAct] = []
         self.days_with_arrivals: set[dt.date] = set()
 
-    def arrival(self, track: int, timestamp: float, floor: tuple[float, float]) -> list[Event]:
-        day = dt.datetime.fromtimestamp(timestamp, tz=dt.UTC).date()
+    def _answers(self, act: StaffAct, opportunity: Opportunity) -> bool:
+        earliest = opportunity.arrival - self.config.early_s
+        return earliest <= act.start <= opportunity.arrival + self.config.window_s
+
+    def arrival(
+        self, track: int, timestamp: float, floor: tuple[float, float], staff_present: bool
+    ) -> list[Event]:
+        events = self.expire(timestamp, staff_present, pending_since=None)
+        day = local_day(timestamp)
         first = day not in self.days_with_arrivals
         self.days_with_arrivals.add(day)
-        events = [
+        events.append(
             Event(
                 type="customer_arrived",
                 phase=Phase.END,
@@ -60,12 +80,12 @@ class GreetingTimer:
                 end=timestamp,
                 values=ArrivalValues(first_of_day=first, floor=floor),
             )
-        ]
+        )
         if self.open is not None and timestamp - self.open.arrival <= self.config.group_s:
             self.open.customers.append(track)
             return events
         self.open = Opportunity(timestamp, [track])
-        self.open.acts = [a for a in self.recent_acts if a.start >= timestamp - self.config.early_s]
+        self.open.acts = [a for a in self.recent_acts if self._answers(a, self.open)]
         events.append(
             Event(
                 type="greeting_prompt",
@@ -80,17 +100,25 @@ class GreetingTimer:
         return events
 
     def act_started(self, act: StaffAct) -> None:
-        self.recent_acts = [
-            a for a in self.recent_acts if act.start - a.start <= self.config.early_s
-        ]
+        horizon = act.start - self.config.early_s
+        self.recent_acts = [a for a in self.recent_acts if a.start >= horizon]
         self.recent_acts.append(act)
-        opportunity = self.open
-        if opportunity is not None and act.start <= opportunity.arrival + self.config.window_s:
-            opportunity.acts.append(act)
+        if self.open is not None and self._answers(act, self.open):
+            self.open.acts.append(act)
 
-    def update(self, timestamp: float, staff_present: bool) -> list[Event]:
-        """Close the open opportunity when an act in it has finished, or when its window
-        passed with none started."""
+    def act_dropped(self, act: StaffAct) -> None:
+        """A bow that turned out not to be one (walking, knees bent, too long)."""
+        if act in self.recent_acts:
+            self.recent_acts.remove(act)
+        if self.open is not None and act in self.open.acts:
+            self.open.acts.remove(act)
+
+    def expire(
+        self, timestamp: float, staff_present: bool, pending_since: float | None
+    ) -> list[Event]:
+        """Close the open opportunity when an act answering it has finished, or when its
+        window has passed and nothing the door-post staff is doing began inside it.
+        ``pending_since`` is when their unfinished bow or gesture began (None if none)."""
         opportunity = self.open
         if opportunity is None:
             return []
@@ -98,28 +126,41 @@ class GreetingTimer:
         if finished:
             self.open = None
             return [self._greeting(opportunity, finished)]
-        waiting = any(not a.finished for a in opportunity.acts)
-        if waiting or timestamp <= opportunity.arrival + self.config.window_s:
+        closes = opportunity.arrival + self.config.window_s
+        if timestamp <= closes:
+            return []
+        waiting = any(not a.finished for a in opportunity.acts) or (
+            pending_since is not None and pending_since <= closes
+        )
+        if waiting and timestamp <= closes + MAX_PENDING_S:
             return []
         self.open = None
-        return [
-            Event(
-                type="greeting_missed",
-                phase=Phase.END,
-                track=opportunity.customers[0],
-                role="customer",
-                start=opportunity.arrival,
-                end=timestamp,
-                values=MissedValues(
-                    customers=len(opportunity.customers), staff_present=staff_present
-                ),
-            )
-        ]
+        return [self._missed(opportunity, timestamp, staff_present)]
 
-    def act_dropped(self, act: StaffAct) -> None:
-        """A bow that turned out not to be one (walking, knees bent)."""
-        if self.open is not None and act in self.open.acts:
-            self.open.acts.remove(act)
+    def finish(self, timestamp: float, staff_present: bool) -> list[Event]:
+        """End of a recording: an opportunity whose window had not yet passed has no
+        outcome and is dropped (its arrival and prompt are already out)."""
+        if self.open is not None:
+            for act in self.open.acts:
+                if not act.finished:  # cut off mid-act: it did start in time
+                    act.finished, act.end = True, timestamp
+        events = self.expire(timestamp, staff_present, pending_since=None)
+        opportunity = self.open
+        self.open = None
+        if opportunity is not None and timestamp > opportunity.arrival + self.config.window_s:
+            events.append(self._missed(opportunity, timestamp, staff_present))
+        return events
+
+    def _missed(self, opportunity: Opportunity, timestamp: float, staff_present: bool) -> Event:
+        return Event(
+            type="greeting_missed",
+            phase=Phase.END,
+            track=opportunity.customers[0],
+            role="customer",
+            start=opportunity.arrival,
+            end=timestamp,
+            values=MissedValues(customers=len(opportunity.customers), staff_present=staff_present),
+        )
 
     def _greeting(self, opportunity: Opportunity, finished: list[StaffAct]) -> Event:
         first = min(finished, key=lambda a: a.start)
@@ -131,7 +172,6 @@ class GreetingTimer:
             role="staff",
             start=first.start,
             end=max(a.end for a in finished),
-            peak=None,
             values=GreetingValues(
                 latency_s=round(first.start - opportunity.arrival, 3),
                 by_track=first.track,
@@ -140,7 +180,5 @@ class GreetingTimer:
                 gesture=any(a.kind == "welcome_gesture" for a in finished),
                 customers=len(opportunity.customers),
             ),
-            verdict="on_time"
-            if first.start <= opportunity.arrival + self.config.window_s
-            else "late",
+            verdict="on_time",
         )

@@ -6,13 +6,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rules.body import SHOULDERS, midpoint, shoulder_tilt_deg, shoulder_width, unit
+from rules.body import HIPS, SHOULDERS, facing, midpoint, shoulder_tilt_deg, shoulder_width, unit
 from rules.config import PostureConfig
 from rules.events import PostureValues
 from rules.trunk import TrunkReading
 from vision.joints import Joint
 
-HIPS = [Joint.LEFT_HIP, Joint.RIGHT_HIP]
 CLASPED_M = 0.25  # wrists this close together count as clasped
 SIDE_REACH_M = 0.35  # a hanging hand stays this close to the body's axis
 BEHIND_M = 0.12  # a wrist this far behind the hips' plane is behind the back
@@ -29,7 +28,7 @@ def posture_faults(world: np.ndarray, reading: TrunkReading, config: PostureConf
     if reading.head_down_deg > config.max_head_down_deg:
         faults.append("head_down")
     across = unit(world[Joint.LEFT_SHOULDER] - world[Joint.RIGHT_SHOULDER])
-    forward = unit(np.cross(across, up))
+    forward = facing(world, up)
     hips, chest = midpoint(world, HIPS), midpoint(world, SHOULDERS)
     left, right = world[Joint.LEFT_WRIST], world[Joint.RIGHT_WRIST]
     if (
@@ -66,29 +65,32 @@ def _hands_in_place(
 
 @dataclass
 class PostureTracker:
-    """One staff track's posture over time: share to standard and lapses."""
+    """One staff track's posture lapses: off standard for longer than allowed."""
 
     config: PostureConfig
-    frames: int = 0
-    good: int = 0
     off_since: float | None = None
     off_reasons: set[str] = field(default_factory=set)
-    reported: bool = False
+    last_judged: float | None = None
 
     def update(
         self, timestamp: float, faults: list[str], post: str | None
     ) -> tuple[float, float, PostureValues] | None:
-        """Count a frame; returns (start, end, values) when a lapse has ended that lasted
-        longer than allowed."""
-        self.frames += 1
+        """Judge a frame at the post; returns (start, end, values) when a lapse that lasted
+        longer than allowed has ended."""
+        self.last_judged = timestamp
         if not faults:
-            self.good += 1
             return self._close(timestamp, post)
         if self.off_since is None:
             self.off_since = timestamp
             self.off_reasons = set()
         self.off_reasons.update(faults)
         return None
+
+    def left_post(self, post: str | None) -> tuple[float, float, PostureValues] | None:
+        """Away from the post (or gone): a lapse ends where judging stopped."""
+        if self.last_judged is None:
+            return None
+        return self._close(self.last_judged, post)
 
     def _close(
         self, timestamp: float, post: str | None
@@ -104,12 +106,3 @@ class PostureTracker:
             timestamp,
             PostureValues(off_s=round(off, 3), reasons=sorted(self.off_reasons), post=post),
         )
-
-    def flush(
-        self, timestamp: float, post: str | None
-    ) -> tuple[float, float, PostureValues] | None:
-        return self._close(timestamp, post)
-
-    @property
-    def share(self) -> float:
-        return self.good / self.frames if self.frames else 0.0

@@ -25,8 +25,9 @@ class RoleKeeper:
             self.role, self.reason = Role.STAFF, "enrolled as staff"
 
     def update(self, dt: float, post: str | None) -> None:
+        """A customer who then stays at a staff post was staff coming in to work."""
         self.post = post
-        if post is None or self.role != Role.UNKNOWN:
+        if post is None or self.role == Role.STAFF:
             return
         self.post_seconds[post] = self.post_seconds.get(post, 0.0) + dt
         if self.post_seconds[post] >= self.config.staff_dwell_s:

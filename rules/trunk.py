@@ -3,6 +3,8 @@ known, else against the person's own upright baseline (or the scene's)."""
 
 from __future__ import annotations
 
+import math
+from collections import deque
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -22,6 +24,8 @@ from rules.config import TrunkConfig
 from vision.smoothing import OneEuroFilter
 
 BASELINE_MEMORY_S = 60.0  # the upright baseline follows the last minute of stillness
+BASELINE_REFRESH_S = 0.5  # recomputing the median more often changes nothing visible
+SCENE_MEMORY = 50  # people whose baselines make the scene's
 
 
 class Reference(StrEnum):
@@ -46,15 +50,15 @@ class TrunkReading:
 class SceneBaseline:
     """Upright as learned from everyone seen standing still, for cameras without gravity."""
 
-    ups: list[np.ndarray] = field(default_factory=list)
+    ups: deque[np.ndarray] = field(default_factory=lambda: deque(maxlen=SCENE_MEMORY))
+    _up: np.ndarray | None = None
 
     def add(self, up: np.ndarray) -> None:
         self.ups.append(up)
+        self._up = unit(np.median(np.stack(list(self.ups)), axis=0))
 
     def up(self) -> np.ndarray | None:
-        if not self.ups:
-            return None
-        return unit(np.median(np.stack(self.ups), axis=0))
+        return self._up
 
 
 class TrunkMeter:
@@ -67,7 +71,9 @@ class TrunkMeter:
         self.gravity_up = None if gravity is None else unit(-np.asarray(gravity, dtype=float))
         self.scene = scene
         self.baseline: np.ndarray | None = None
-        self._still: list[tuple[float, np.ndarray]] = []
+        self._still: deque[tuple[float, np.ndarray]] = deque()
+        self._still_since: float | None = None
+        self._baseline_time = -math.inf
         self._pitch = OneEuroFilter(min_cutoff=config.smoothing_hz, beta=0.05)
         self._angle = OneEuroFilter(min_cutoff=config.smoothing_hz, beta=0.05)
 
@@ -111,16 +117,23 @@ class TrunkMeter:
 
     def _learn(self, timestamp: float, direction: np.ndarray, speed: float) -> None:
         """The person's upright: the median trunk direction over the frames they stood
-        still (bows and sway are brief next to a stance, so the median ignores them)."""
+        still (bows and sway are brief next to a stance, so the median ignores them). A first
+        baseline needs baseline_still_s of uninterrupted stillness."""
         upright_enough = angle_deg(direction, CAMERA_UP) <= self.config.baseline_max_tilt_deg
         if speed > self.config.still_speed or not upright_enough:
+            self._still_since = None
             return
+        if self._still_since is None:
+            self._still_since = timestamp
         self._still.append((timestamp, direction))
-        horizon = timestamp - BASELINE_MEMORY_S
-        self._still = [(t, d) for t, d in self._still if t >= horizon]
-        if timestamp - self._still[0][0] < self.config.baseline_still_s:
+        while timestamp - self._still[0][0] > BASELINE_MEMORY_S:
+            self._still.popleft()
+        if self.baseline is None and timestamp - self._still_since < self.config.baseline_still_s:
+            return
+        if self.baseline is not None and timestamp - self._baseline_time < BASELINE_REFRESH_S:
             return
         learned = self.baseline is None
         self.baseline = unit(np.median(np.stack([d for _, d in self._still]), axis=0))
+        self._baseline_time = timestamp
         if learned:
             self.scene.add(self.baseline)

@@ -18,6 +18,17 @@ from calibration.overlay import draw_overlay
 from calibration.projection import FloorProjection
 
 
+def positive_metres(text: str) -> float:
+    """argparse type: a length above zero."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of metres") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text} must be above 0")
+    return value
+
+
 def _pair(text: str, flag: str) -> np.ndarray:
     try:
         first, second = (float(v) for v in text.split(","))
@@ -48,7 +59,9 @@ def cmd_intrinsics(args: argparse.Namespace) -> int:
     fit = calibrate_intrinsics([Path(p) for p in args.images], board)
     out = Path(args.out)
     camera = load_camera(out) if out.exists() else CameraFile(image_size=list(fit.image_size))
-    camera = camera.model_copy(update={"intrinsics": fit.intrinsics, "floor": None})
+    camera = camera.model_copy(
+        update={"intrinsics": fit.intrinsics, "floor": None, "image_size": list(fit.image_size)}
+    )
     save_camera(camera, out)
     for line in fit.report():
         print(line)
@@ -94,7 +107,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     _check_size(camera, image, Path(args.image))
     overlay = draw_overlay(image, camera, floor, grid_m=args.grid)
     out = Path(args.out)
-    if not cv2.imwrite(str(out), overlay):
+    try:
+        written = cv2.imwrite(str(out), overlay)
+    except cv2.error:
+        written = False
+    if not written:
         raise CalibrationError(f"{out}: cannot write the picture; check the folder and suffix")
     print(f"wrote {out}: {args.grid:g} m floor grid, door line, arrival zone, zones and marks")
     return 0
@@ -168,7 +185,9 @@ def add_calibrate_parser(commands: Any) -> None:
     check.add_argument("--camera", required=True)
     check.add_argument("--image", required=True, help="a snapshot from the camera")
     check.add_argument("--out", required=True, help="picture to write (.png)")
-    check.add_argument("--grid", type=float, default=0.5, help="grid spacing, metres (0.5)")
+    check.add_argument(
+        "--grid", type=positive_metres, default=0.5, help="grid spacing, metres (0.5)"
+    )
     check.set_defaults(handler=cmd_check)
 
     locate = sub.add_parser(

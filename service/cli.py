@@ -10,11 +10,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import yaml
 from pydantic import ValidationError
 
 from calibration.camera_file import load_camera
 from calibration.errors import CalibrationError
 from models.runtime import ModelFileError
+from rules.config import RulesConfig
 from service.analyze import analyze
 from service.backends import BACKENDS, BackendError
 from service.calibrate_cli import add_calibrate_parser
@@ -62,6 +64,7 @@ def _add_perception_flags(parser: argparse.ArgumentParser) -> None:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     camera = load_camera(Path(args.camera)) if args.camera else None
+    rules = load_rules_config(Path(args.rules)) if args.rules else None
     summary = analyze(
         args.source,
         Path(args.out),
@@ -69,6 +72,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         annotate=args.annotate,
         config=_perception_config(args),
         camera=camera,
+        rules_config=rules,
     )
     for line in summary.lines():
         print(line, file=sys.stderr if line.startswith("warning") else sys.stdout)
@@ -93,6 +97,22 @@ def cmd_bench(args: argparse.Namespace) -> int:
     )
     print(json.dumps(report))
     return 0
+
+
+def load_rules_config(path: Path) -> RulesConfig:
+    """The standards from a YAML file; every mistake named with its key."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise CliError(f"{path}: no such rules file; check the path") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        raise CliError(f"{path}: not valid YAML ({str(error).splitlines()[0]})") from None
+    try:
+        return RulesConfig.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        key = ".".join(str(part) for part in first["loc"])
+        raise CliError(f"{path}: '{key}': {first['msg']}") from None
 
 
 def _load_truth(path: Path) -> Truth:
@@ -172,6 +192,11 @@ def build_parser() -> argparse.ArgumentParser:
     analyze_parser.add_argument("--out", required=True, help="output folder")
     analyze_parser.add_argument(
         "--camera", help="camera file (etiquette calibrate): floor positions, gravity, zones"
+    )
+    analyze_parser.add_argument(
+        "--rules",
+        help="YAML with the etiquette standards to use (see the README's rules "
+        "settings); the training deck's defaults otherwise",
     )
     analyze_parser.add_argument(
         "--backend",

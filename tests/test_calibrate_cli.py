@@ -175,3 +175,44 @@ def test_snapshot_of_another_size_is_refused(
     args = ["calibrate", "check", "--camera", str(calibrated), "--image", str(small)]
     assert main([*args, "--out", str(tmp_path / "o.png")]) == 2
     assert "use a snapshot at the camera's resolution" in capsys.readouterr().err
+
+
+def test_a_camera_without_intrinsics_still_checks_and_locates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Homography only: floor distances, the check picture and locate work; no gravity."""
+    corners = find_corners(read_grey(SNAPSHOT), Board(7, 7, SQUARE))
+    assert corners is not None
+    pixels = corners.reshape(-1, 2)
+    rows = [
+        f"{pixels[i, 0]:.2f},{pixels[i, 1]:.2f},{_corner_floor(i)[0]},{_corner_floor(i)[1]}"
+        for i in MARKED
+    ]
+    (tmp_path / "points.csv").write_text("u,v,x,y\n" + "\n".join(rows) + "\n")
+    camera = tmp_path / "plain.yaml"
+    assert (
+        main(
+            [
+                "calibrate",
+                "floor",
+                "--camera",
+                str(camera),
+                "--points",
+                str(tmp_path / "points.csv"),
+                "--image",
+                str(SNAPSHOT),
+                "--out",
+                str(camera),
+            ]
+        )
+        == 0
+    )
+    assert "gravity direction are unknown" in capsys.readouterr().out
+    assert main(["calibrate", "locate", "--camera", str(camera), "--floor", "0.0,0.0"]) == 0
+    pixel = json.loads(capsys.readouterr().out)["pixel"]
+    assert pixel == pytest.approx(pixels[0].tolist(), abs=1.5)
+    out = tmp_path / "plain.png"
+    args = ["calibrate", "check", "--camera", str(camera), "--image", str(SNAPSHOT)]
+    assert main([*args, "--out", str(out), "--grid", "0.025"]) == 0
+    changed = np.any(read_bgr(out) != read_bgr(SNAPSHOT), axis=2)
+    assert changed.mean() > 0.05  # the grid and the marks are drawn

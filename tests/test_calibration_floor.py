@@ -74,12 +74,13 @@ def test_synthetic_cameras_meet_the_accuracy_targets() -> None:
             f"{name:>14} {np.median(column):9.4f} {np.percentile(column, 95):9.4f} "
             f"{column.max():9.4f}"
         )
-    tilt, height, distance, position, round_trip, _ = table.T
+    tilt, height, distance, position, round_trip, gravity = table.T
     assert tilt.max() < 1.0
     assert height.max() < 0.05
     assert distance.max() < 0.05
     assert np.percentile(position, 95) < 0.05
     assert round_trip.max() < 0.5
+    assert gravity.max() < 1.0
 
 
 def test_homography_only_floor_keeps_distances_and_says_gravity_is_unknown() -> None:

@@ -116,9 +116,18 @@ def test_posts_counters_and_queue() -> None:
     assert zones.in_queue(np.array([0.2, 0.2]))
 
 
-def test_door_inside_point_on_the_line_is_refused() -> None:
-    with pytest.raises(CalibrationError, match="inside lies on the door line"):
-        FloorZones(Zones(door=DoorLine(a=[0, 0], b=[2, 0], inside=[1, 0])))
+@pytest.mark.parametrize(
+    ("door", "message"),
+    [
+        ({"a": [0, 0], "b": [2, 0], "inside": [1, 0]}, "inside point lies on the door line"),
+        ({"a": [0, 0], "b": [0.01, 0], "inside": [1, 1]}, "ends are closer than 5 cm"),
+    ],
+)
+def test_unusable_door_lines_are_refused_at_load(
+    tmp_path: Path, door: dict[str, list[float]], message: str
+) -> None:
+    with pytest.raises(CalibrationError, match=f"'zones.door' .*{message}"):
+        load_camera(_write(tmp_path, _with({"zones.door": door})))
 
 
 def test_camera_file_defaults() -> None:

@@ -13,7 +13,7 @@ import dataclasses
 import numpy as np
 
 from calibration.camera_file import CameraFile, Intrinsics
-from calibration.projection import FloorProjection
+from calibration.projection import FloorProjection, undistort_pixels
 from vision.frame import FrameResult
 from vision.joints import Joint
 
@@ -57,26 +57,27 @@ class Placement:
     def from_camera(cls, camera: CameraFile | None) -> Placement:
         if camera is None:
             return cls(None, None)
-        projection = (
-            None if camera.floor is None else FloorProjection.from_camera(camera, camera.floor)
-        )
+        floor = camera.floor
+        projection = None if floor is None else FloorProjection.from_camera(camera, floor)
         return cls(projection, camera.intrinsics)
 
     def place(self, result: FrameResult) -> FrameResult:
         people = result.people
         if len(people) == 0 or (self.projection is None and self.intrinsics is None):
             return result
-        floor = people.floor.copy()
-        world = people.world.copy()
-        for row in range(len(people)):
-            keypoints = people.keypoints[row]
-            if self.projection is not None:
-                feet = feet_pixel(keypoints)
-                if feet is not None:
-                    floor[row] = self.projection.to_floor(feet[None])[0]
-            if self.intrinsics is not None and np.isfinite(world[row]).all():
-                hips = keypoints[HIPS, :2].mean(axis=0)
-                ray = np.linalg.inv(self.intrinsics.matrix()) @ np.array([*hips, 1.0])
-                world[row] = world[row] @ ray_rotation(ray).T
+        floor, world = people.floor.copy(), people.world.copy()
+        if self.projection is not None:
+            feet = [feet_pixel(k) for k in people.keypoints]
+            rows = [row for row, f in enumerate(feet) if f is not None]
+            if rows:
+                pixels = np.stack([feet[row] for row in rows])  # type: ignore[misc]
+                floor[rows] = self.projection.to_floor(pixels)
+        if self.intrinsics is not None:
+            hips = undistort_pixels(self.intrinsics, people.keypoints[:, HIPS, :2].mean(axis=1))
+            inverse = np.linalg.inv(self.intrinsics.matrix())
+            for row in range(len(people)):
+                if np.isfinite(world[row]).all():
+                    ray = inverse @ np.array([*hips[row], 1.0])
+                    world[row] = world[row] @ ray_rotation(ray).T
         placed = dataclasses.replace(people, floor=floor, world=world)
         return dataclasses.replace(result, people=placed)
