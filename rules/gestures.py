@@ -133,14 +133,19 @@ class GestureDetector:
     def _sweep(self, run: Run) -> tuple[float, float]:
         """Largest outward movement (later reach minus an earlier one, in shoulder widths)
         and its image-x direction."""
+        # A 3-frame median keeps landmark jitter from adding up to a sweep.
+        reach = [
+            float(np.median([f.reach for f in run.frames[max(0, i - 1) : i + 2]]))
+            for i in range(len(run.frames))
+        ]
         best, direction = 0.0, 0.0
-        lowest = run.frames[0]
-        for frame in run.frames[1:]:
-            if frame.reach - lowest.reach > best:
-                best = frame.reach - lowest.reach
-                direction = frame.hand_x_px - lowest.hand_x_px
-            if frame.reach < lowest.reach:
-                lowest = frame
+        lowest = 0
+        for index in range(1, len(reach)):
+            if reach[index] - reach[lowest] > best:
+                best = reach[index] - reach[lowest]
+                direction = run.frames[index].hand_x_px - run.frames[lowest].hand_x_px
+            if reach[index] < reach[lowest]:
+                lowest = index
         return best, direction
 
     def open_since(self) -> float | None:

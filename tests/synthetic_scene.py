@@ -18,7 +18,7 @@ from calibration.camera_file import CameraFile, Floor, Intrinsics
 from calibration.projection import homography_from_pose, pose_from_extrinsics
 from tests.synthetic_camera import SyntheticCamera
 from vision.frame import FrameResult, People
-from vision.joints import Joint
+from vision.joints import HandSide, Joint
 from vision.placement import ray_rotation
 
 J = Joint
@@ -74,6 +74,17 @@ def _rotate_x(points: np.ndarray, pivot: np.ndarray, angle: float) -> np.ndarray
 
 
 @dataclass(frozen=True)
+class HandPose:
+    """The right hand held out: wrist position, where the fingers point, where the palm
+    faces (local frame), and whether the fingers are together."""
+
+    wrist: tuple[float, float, float]
+    fingers: tuple[float, float, float]
+    palm: tuple[float, float, float]
+    together: bool = True
+
+
+@dataclass(frozen=True)
 class Pose:
     """One instant of a synthetic person."""
 
@@ -81,6 +92,41 @@ class Pose:
     nod_deg: float = 0.0
     knee_bend_deg: float = 0.0
     stride: float = 0.0  # -1..1 leg swing phase for walking
+    right_hand: HandPose | None = None
+
+
+# Finger knuckles across the palm (thumb side first), distances along the fingers.
+KNUCKLE_OFFSETS = (0.032, 0.011, -0.011, -0.03)
+PHALANGES = (0.045, 0.026, 0.022)
+SPREAD_DEG = (-22.0, -7.0, 8.0, 23.0)
+
+
+def hand_points(hand: HandPose) -> np.ndarray:
+    """(21, 3) local positions of a right hand's landmarks."""
+    forward = np.asarray(hand.fingers, dtype=np.float64)
+    forward /= np.linalg.norm(forward)
+    palm = np.asarray(hand.palm, dtype=np.float64)
+    palm = palm - np.dot(palm, forward) * forward
+    palm /= np.linalg.norm(palm)
+    # For a right hand with the palm facing us and fingers up, the thumb is on our right.
+    thumb_side = np.cross(forward, palm)
+    wrist = np.asarray(hand.wrist, dtype=np.float64)
+    points = [wrist]
+    thumb_dir = forward if hand.together else (forward + 1.2 * thumb_side)
+    thumb_dir = thumb_dir / np.linalg.norm(thumb_dir)
+    base = wrist + 0.025 * forward + 0.03 * thumb_side
+    for length in (0.0, 0.03, 0.03, 0.025):
+        base = base + length * thumb_dir
+        points.append(base.copy())
+    for offset, spread in zip(KNUCKLE_OFFSETS, SPREAD_DEG, strict=True):
+        angle = math.radians(spread if not hand.together else 0.0)
+        direction = math.cos(angle) * forward - math.sin(angle) * thumb_side
+        joint = wrist + 0.09 * forward + offset * thumb_side
+        points.append(joint.copy())
+        for length in PHALANGES:
+            joint = joint + length * direction
+            points.append(joint.copy())
+    return np.array(points)
 
 
 def body(pose: Pose) -> np.ndarray:
@@ -102,6 +148,15 @@ def body(pose: Pose) -> np.ndarray:
         joints[above_knee, 1] -= drop
         for knee in (Joint.LEFT_KNEE, Joint.RIGHT_KNEE):
             joints[knee, 2] += 0.5 * math.sin(math.radians(pose.knee_bend_deg))
+    if pose.right_hand is not None:
+        wrist = np.asarray(pose.right_hand.wrist)
+        shoulder = joints[Joint.RIGHT_SHOULDER]
+        joints[Joint.RIGHT_WRIST] = wrist
+        joints[Joint.RIGHT_ELBOW] = (shoulder + wrist) / 2 + np.array([0.0, -0.08, 0.0])
+        hand = hand_points(pose.right_hand)
+        joints[Joint.RIGHT_INDEX] = hand[6]
+        joints[Joint.RIGHT_PINKY] = hand[18]
+        joints[Joint.RIGHT_THUMB] = hand[3]
     hip = np.array([0.0, joints[Joint.LEFT_HIP, 1], 0.0])
     if pose.nod_deg:
         neck = np.array([0.0, NECK_HEIGHT, 0.0])
@@ -121,7 +176,13 @@ class Actor:
     facing_deg: float  # floor direction they face, counter-clockwise from +x
 
     def world(self, t: float) -> np.ndarray:
-        local = body(self.pose_at(t))
+        return self.to_world(body(self.pose_at(t)), t)
+
+    def hand_world(self, t: float) -> np.ndarray | None:
+        hand = self.pose_at(t).right_hand
+        return None if hand is None else self.to_world(hand_points(hand), t)
+
+    def to_world(self, local: np.ndarray, t: float) -> np.ndarray:
         psi = math.radians(self.facing_deg)
         forward = np.array([math.cos(psi), math.sin(psi), 0.0])
         left = np.array([-math.sin(psi), math.cos(psi), 0.0])
@@ -175,18 +236,26 @@ def render(
     for index in range(int(duration_s * fps)):
         t = index / fps
         rows = []
-        for actor in actors:
+        hands = np.zeros((len(actors), 2, 21, 3))
+        hand_scores = np.zeros((len(actors), 2))
+        for row, actor in enumerate(actors):
             joints = actor.world(t)
             wobble[actor.track_id] = 0.9 * wobble[actor.track_id] + rng.normal(
                 0, noise.wobble_sd_deg * math.sqrt(1 - 0.81), 2
             )
             rows.append(_observe(camera, joints, wobble[actor.track_id], noise, rng))
+            hand = actor.hand_world(t)
+            if hand is not None:
+                hands[row, HandSide.RIGHT] = _observe_hand(camera, hand, noise, rng)
+                hand_scores[row, HandSide.RIGHT] = 0.99
         people = People(
             boxes=np.array([r[2] for r in rows]),
             scores=np.ones(len(rows)),
             keypoints=np.stack([r[0] for r in rows]),
             world=np.stack([r[1] for r in rows]),
             track_ids=np.array([a.track_id for a in actors], dtype=np.int64),
+            hands=hands,
+            hand_scores=hand_scores,
         )
         frames.append(FrameResult(index, t, camera.width, camera.height, people))
     return frames
@@ -219,6 +288,17 @@ def _observe(
         float(pixels[:, 1].max()),
     )
     return keypoints, world, box
+
+
+def _observe_hand(
+    camera: SyntheticCamera, hand: np.ndarray, noise: Noise, rng: np.random.Generator
+) -> np.ndarray:
+    """The hand model's output: pixels, and depth relative to the wrist in pixel units."""
+    pixels = camera.project(hand)
+    depth = (hand @ camera.rotation.T + camera.tvec)[:, 2]
+    relative = (depth - depth[0]) * camera.focal_px / depth[0]
+    observed = np.column_stack([pixels, relative])
+    return np.asarray(observed + rng.normal(0, noise.pixel_sd * 0.3, observed.shape))
 
 
 def _wobble(points: np.ndarray, angles: np.ndarray) -> np.ndarray:
@@ -272,3 +352,33 @@ def walking(
         return (start[0] + speed_mps * t * math.cos(psi), start[1] + speed_mps * t * math.sin(psi))
 
     return pose_at, position_at
+
+
+def welcome_sweep(
+    start_s: float, duration_s: float, together: bool = True, height: float = 1.1
+) -> Callable[[float], Pose]:
+    """The right hand swept out from in front of the waist to the side, palm up-forward,
+    fingers pointing the way."""
+
+    def pose_at(t: float) -> Pose:
+        u = (t - start_s) / duration_s
+        if not 0 <= u <= 1:
+            return Pose()
+        share = 0.5 - 0.5 * math.cos(math.pi * u)
+        wrist = (-0.12 - 0.45 * share, height, 0.28 + 0.05 * share)
+        fingers = (-0.8, 0.1, 0.5)
+        return Pose(right_hand=HandPose(wrist, fingers, palm=(-0.3, 0.3, 0.9), together=together))
+
+    return pose_at
+
+
+def guiding_hold(start_s: float, duration_s: float) -> Callable[[float], Pose]:
+    """The right arm held out to the side at chest height, palm up, fingers together."""
+
+    def pose_at(t: float) -> Pose:
+        if not start_s <= t <= start_s + duration_s:
+            return Pose()
+        hand = HandPose(wrist=(-0.62, 1.32, 0.25), fingers=(-0.9, 0.0, 0.4), palm=(0.0, 1.0, 0.0))
+        return Pose(right_hand=hand)
+
+    return pose_at

@@ -18,9 +18,11 @@ from tests.synthetic_scene import (
     Pose,
     bow_profile,
     camera_file,
+    guiding_hold,
     nod_profile,
     render,
     walking,
+    welcome_sweep,
 )
 from vision.placement import Placement
 
@@ -243,3 +245,21 @@ def test_a_staff_member_leaning_at_the_post_gives_a_posture_event() -> None:
     assert len(lapses) == 1
     assert lapses[0].role == "staff" and "leaning" in lapses[0].values.reasons  # type: ignore[union-attr]
     assert lapses[0].start == pytest.approx(8.0, abs=0.5)
+
+
+@pytest.mark.parametrize("tilt", TILTS)
+def test_gestures(tilt: float) -> None:
+    """A flat hand swept out between waist and chin is a welcome; spread fingers or a hand
+    above the chin are not; an arm held out palm up is a guiding gesture."""
+    camera = _camera(tilt)
+    file = camera_file(camera)
+    cases = {
+        "flat sweep": (welcome_sweep(2.0, 0.8), ["welcome_gesture"]),
+        "spread fingers": (welcome_sweep(2.0, 0.8, together=False), []),
+        "above the chin": (welcome_sweep(2.0, 0.8, height=1.75), []),
+        "palm up, arm out": (guiding_hold(2.0, 1.0), ["guiding_gesture"]),
+    }
+    for seed, (name, (profile, expected)) in enumerate(cases.items()):
+        actor = Actor(1, profile, lambda t: STILL, facing_deg=-90.0)
+        kinds = [e.type for e in _run(camera, [actor], 4.0, file, seed=seed)]
+        assert kinds == expected, (name, tilt)
