@@ -84,14 +84,15 @@ def analyze(
         tracks_path = out_dir / TRACKS_FILE
         summary.outputs.append(tracks_path)
         started = time.perf_counter()
-        writer = stack.enter_context(TracksWriter(tracks_path))
-        events = EventsWriter(out_dir / EVENTS_FILE)
-        stack.callback(events.close)
+        writer = stack.enter_context(contextlib.closing(TracksWriter(tracks_path)))
+        events = stack.enter_context(contextlib.closing(EventsWriter(out_dir / EVENTS_FILE)))
         summary.outputs.append(events.path)
         video: Mp4Writer | None = None
         if annotate:
             video_path = out_dir / ANNOTATED_FILE
-            video = stack.enter_context(Mp4Writer(video_path, source.fps() or 25.0))
+            video = stack.enter_context(
+                contextlib.closing(Mp4Writer(video_path, source.fps() or 25.0))
+            )
             summary.outputs.append(video_path)
         bar = stack.enter_context(
             tqdm(total=source.frame_count(), unit="frame", disable=None if progress else True)

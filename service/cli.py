@@ -184,7 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
         "analyze",
         help="process every frame of a video, image folder or camera",
         description="Process every frame of SOURCE and write DIR/tracks.jsonl (one JSON object "
-        "per frame) and, with --annotate, DIR/annotated.mp4.",
+        "per frame), DIR/events.jsonl (one per finished etiquette event) and, with --annotate, "
+        "DIR/annotated.mp4.",
     )
     analyze_parser.add_argument(
         "source", help="video file, image folder, rtsp:// URL or webcam index"
