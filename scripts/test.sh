@@ -10,4 +10,8 @@ python3 -m venv .venv
 echo "== ruff"; .venv/bin/ruff check . && .venv/bin/ruff format --check .
 echo "== mypy"; .venv/bin/mypy
 echo "== import layering"; .venv/bin/lint-imports
-echo "== pytest"; .venv/bin/pytest -q "$@"
+echo "== pytest"
+# A throw-away PostgreSQL on 127.0.0.1 for the event-store tests (stopped again on exit).
+eval "$(scripts/postgres-for-tests.sh)"
+trap 'scripts/postgres-for-tests.sh stop >/dev/null 2>&1 || true' EXIT
+.venv/bin/pytest -q "$@"

@@ -20,6 +20,8 @@ from rules.config import RulesConfig
 from service.analyze import analyze
 from service.backends import BACKENDS, BackendError
 from service.calibrate_cli import add_calibrate_parser
+from service.config import SiteError
+from service.service_cli import add_token_parser
 from vision.config import PerceptionConfig
 from vision.sources import SourceError
 
@@ -239,6 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo_parser.set_defaults(handler=cmd_demo)
 
     add_calibrate_parser(commands)
+    add_token_parser(commands)
 
     models_parser = commands.add_parser("models", help="model files")
     models_commands = models_parser.add_subparsers(dest="models_command", required=True)
@@ -270,7 +273,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         code: int = args.handler(args)
-    except (SourceError, BackendError, CliError, CalibrationError, ModelFileError) as error:
+    except (
+        SourceError,
+        BackendError,
+        CliError,
+        CalibrationError,
+        ModelFileError,
+        SiteError,
+    ) as error:
         return _fail(str(error))
     except OSError as error:  # e.g. --out names a file, a folder cannot be written
         return _fail(f"{error.filename or ''}: {error.strerror or error}".lstrip(": "))

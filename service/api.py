@@ -1,0 +1,143 @@
+"""The HTTP API: cameras and their health, events, live status, configuration, metrics.
+
+Every route but /health needs a token (``Authorization: Bearer TOKEN``, or ``?token=`` where a
+browser cannot set headers: audio, event streams); a token's role limits what it may do.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.responses import PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, ConfigDict
+
+from rules.events import EventType
+from service.config import SiteConfig
+from service.live import CameraHealth, LiveState
+from service.store import EventStore, StoredEvent, TokenInfo
+
+Role = Literal["admin", "viewer", "earpiece"]
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Status(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    site: str
+    uptime_s: float
+    cameras_online: int
+    cameras: int
+
+
+class Problem(BaseModel):
+    detail: str
+
+
+def _token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return request.query_params.get("token") or None
+
+
+def authorised(*roles: Role) -> Any:
+    """A dependency: the caller's token, which must carry one of ``roles``."""
+
+    def check(request: Request) -> TokenInfo:
+        token = _token(request)
+        store: EventStore = request.app.state.store
+        info = store.token_role(token) if token else None
+        if info is None:
+            raise HTTPException(
+                401,
+                "a valid token is needed: Authorization: Bearer TOKEN",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        if info.role not in roles:
+            raise HTTPException(
+                403, f"a {info.role} token may not do this; needs {' or '.join(roles)}"
+            )
+        return info
+
+    return Depends(check)
+
+
+Viewer = Annotated[TokenInfo, authorised("admin", "viewer")]
+Admin = Annotated[TokenInfo, authorised("admin")]
+UNAUTHORISED: dict[int | str, dict[str, Any]] = {401: {"model": Problem}, 403: {"model": Problem}}
+
+
+def create_app(site: SiteConfig, store: EventStore, live: LiveState) -> FastAPI:
+    app = FastAPI(
+        title="etiquette-monitor",
+        version="1",
+        description="Service-etiquette monitor for bank branches: cameras, events, live status.",
+    )
+    app.state.store, app.state.live, app.state.site = store, live, site
+
+    @app.get("/health", response_model=Health, tags=["service"])
+    def health() -> Health:
+        """Is the service up (no token needed)."""
+        return Health()
+
+    @app.get(
+        "/api/cameras", response_model=list[CameraHealth], responses=UNAUTHORISED, tags=["cameras"]
+    )
+    def cameras(_: Viewer) -> list[CameraHealth]:
+        """Each camera and its health."""
+        return live.camera_list()
+
+    @app.get("/api/status", response_model=Status, responses=UNAUTHORISED, tags=["service"])
+    def status(_: Viewer) -> Status:
+        """The service at a glance."""
+        cams = live.camera_list()
+        return Status(
+            site=site.site,
+            uptime_s=round(time.time() - live.started_at, 1),
+            cameras_online=sum(1 for c in cams if c.online),
+            cameras=len(site.cameras),
+        )
+
+    @app.get(
+        "/api/events", response_model=list[StoredEvent], responses=UNAUTHORISED, tags=["events"]
+    )
+    def events(
+        _: Viewer,
+        since: Annotated[float | None, Query(description="Start time from (epoch s).")] = None,
+        until: Annotated[float | None, Query(description="Start time up to (epoch s).")] = None,
+        type: Annotated[list[EventType] | None, Query()] = None,  # the query's name
+        camera: Annotated[str | None, Query(max_length=64)] = None,
+        post: Annotated[str | None, Query(max_length=64)] = None,
+        after_id: Annotated[int | None, Query(ge=0)] = None,
+        limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
+    ) -> list[StoredEvent]:
+        """Stored events, filtered by time, type, camera and post, oldest first."""
+        if since is not None and until is not None and until < since:
+            raise HTTPException(422, "until is before since")
+        return store.events(
+            since=since,
+            until=until,
+            types=list(type) if type else None,
+            camera=camera,
+            post=post,
+            after_id=after_id,
+            limit=limit,
+        )
+
+    @app.get("/api/config", responses=UNAUTHORISED, tags=["service"])
+    def config(_: Admin) -> dict[str, Any]:
+        """The running configuration (passwords hidden)."""
+        return site.redacted()
+
+    @app.get("/metrics", response_class=PlainTextResponse, responses=UNAUTHORISED, tags=["service"])
+    def metrics(_: Viewer) -> PlainTextResponse:
+        """Prometheus metrics: fps, dropped frames, inference ms, prompts, prompt latency."""
+        return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app

@@ -1,0 +1,133 @@
+"""The site file: one YAML per branch with its cameras, standards, storage and server.
+
+Every section is a pydantic model with ``extra="forbid"`` and documented fields; secrets (a
+database password, a bootstrap admin token) come from the environment, never the file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from rules.config import RulesConfig
+from vision.config import PerceptionConfig
+
+DATABASE_URL_ENV = "ETIQUETTE_DATABASE_URL"
+ADMIN_TOKEN_ENV = "ETIQUETTE_ADMIN_TOKEN"
+
+
+class SiteError(ValueError):
+    """A site file that cannot be used, with the key and the fix."""
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CameraConfig(Section):
+    """One camera of the branch."""
+
+    name: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9_-]*$",
+        description="Short id: lower-case letters, digits, - and _.",
+    )
+    source: str = Field(
+        description="rtsp:// URL, a video file (replayed as a camera) or a webcam index."
+    )
+    camera_file: Path | None = Field(
+        None, description="Calibration YAML from `etiquette calibrate` (relative to the site file)."
+    )
+    loop: bool = Field(False, description="Replay a video file in a loop (demo).")
+
+
+class StorageConfig(Section):
+    data_dir: Path = Field(
+        Path("etiquette-data"),
+        description="Folder for the SQLite database, prompt audio and clips (relative to the site file).",
+    )
+    database_url: str | None = Field(
+        None,
+        description=f"SQLAlchemy URL of PostgreSQL; default SQLite in data_dir. {DATABASE_URL_ENV} overrides it (keep passwords there).",
+    )
+
+
+class ServerConfig(Section):
+    host: str = Field("127.0.0.1", description="Address to listen on.")
+    port: int = Field(8080, ge=1, le=65535, description="Port to listen on.")
+
+
+class PromptConfig(Section):
+    enabled: bool = Field(True, description="Speak greeting prompts in the earpieces.")
+    voice: str = Field("cmn", description="espeak-ng voice for the prompts (cmn: Mandarin).")
+
+
+class SiteConfig(Section):
+    """A branch: what the service runs."""
+
+    site: str = Field("branch", description="The branch's name, for people.")
+    cameras: list[CameraConfig] = Field(min_length=1, description="The cameras to run.")
+    perception: PerceptionConfig = Field(default_factory=PerceptionConfig)
+    rules: RulesConfig = Field(default_factory=RulesConfig)
+    storage: StorageConfig = Field(default_factory=StorageConfig)
+    server: ServerConfig = Field(default_factory=ServerConfig)
+    prompts: PromptConfig = Field(default_factory=PromptConfig)
+
+    @field_validator("cameras")
+    @classmethod
+    def _unique_names(cls, cameras: list[CameraConfig]) -> list[CameraConfig]:
+        names = [c.name for c in cameras]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"camera names must be unique; repeated: {', '.join(duplicates)}")
+        return cameras
+
+    def database_url(self) -> str:
+        url = os.environ.get(DATABASE_URL_ENV) or self.storage.database_url
+        if url:
+            return url
+        return f"sqlite:///{(self.storage.data_dir / 'events.db').resolve()}"
+
+    def redacted(self) -> dict[str, Any]:
+        """The configuration to show people: no passwords."""
+        data = self.model_dump(mode="json")
+        if data["storage"]["database_url"]:
+            data["storage"]["database_url"] = "(set)"
+        return data
+
+
+def describe_error(error: ValidationError, source: str) -> str:
+    """One line: which key, what is wrong, what to do."""
+    first = error.errors()[0]
+    key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    if first["type"] == "extra_forbidden":
+        return f"{source}: unknown key '{key}'; remove it or check its spelling"
+    if first["type"] == "missing":
+        return f"{source}: missing key '{key}'; add it"
+    return f"{source}: '{key}': {str(first['msg']).removeprefix('Value error, ')}"
+
+
+def load_site(path: Path) -> SiteConfig:
+    """Read a site file; relative paths in it are taken from the file's folder."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SiteError(f"{path}: no such site file; check the path") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        raise SiteError(f"{path}: not valid YAML ({str(error).splitlines()[0]})") from None
+    if not isinstance(data, dict):
+        raise SiteError(f"{path}: expected a mapping with site, cameras, ...")
+    try:
+        site = SiteConfig.model_validate(data)
+    except ValidationError as error:
+        raise SiteError(describe_error(error, str(path))) from None
+    base = path.resolve().parent
+    cameras = [
+        c.model_copy(update={"camera_file": base / c.camera_file}) if c.camera_file else c
+        for c in site.cameras
+    ]
+    storage = site.storage.model_copy(update={"data_dir": base / site.storage.data_dir})
+    return site.model_copy(update={"cameras": cameras, "storage": storage})

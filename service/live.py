@@ -1,0 +1,39 @@
+"""What the running service knows right now: each camera's health, shared with the API."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class CameraHealth(BaseModel):
+    """One camera as the API shows it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    online: bool = Field(description="Frames arrived within the last few seconds.")
+    fps: float = Field(description="Frames processed per second, recently.")
+    dropped_frames: int = Field(description="Stale frames skipped to stay real time, in total.")
+    last_frame_at: float | None = Field(description="Capture time of the last frame (epoch s).")
+    error: str | None = Field(description="Why the camera is offline, if it is.")
+
+
+@dataclass
+class LiveState:
+    """Thread-safe camera health, updated by the runners' supervisor."""
+
+    cameras: dict[str, CameraHealth] = field(default_factory=dict)
+    started_at: float = field(default_factory=time.time)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def set_camera(self, health: CameraHealth) -> None:
+        with self._lock:
+            self.cameras[health.name] = health
+
+    def camera_list(self) -> list[CameraHealth]:
+        with self._lock:
+            return [self.cameras[name] for name in sorted(self.cameras)]

@@ -1,0 +1,23 @@
+"""Prometheus metrics of the live service."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+CAMERA_FPS = Gauge("etiquette_camera_fps", "Frames processed per second", ["camera"])
+CAMERA_ONLINE = Gauge("etiquette_camera_online", "1 while the camera delivers frames", ["camera"])
+DROPPED_FRAMES = Counter(
+    "etiquette_dropped_frames_total", "Stale frames skipped to stay real time", ["camera"]
+)
+INFERENCE_MS = Histogram(
+    "etiquette_inference_ms",
+    "Perception time per frame (ms)",
+    ["camera"],
+    buckets=(5, 10, 20, 30, 50, 75, 100, 150, 250, 500),
+)
+PROMPTS_SENT = Counter("etiquette_prompts_sent_total", "Greeting prompts published", ["camera"])
+PROMPT_LATENCY_S = Histogram(
+    "etiquette_prompt_latency_seconds",
+    "From the capture of the arrival frame to the prompt's publication",
+    buckets=(0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0),
+)

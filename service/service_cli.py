@@ -1,0 +1,65 @@
+"""`etiquette token ...`: API tokens for the live service."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from service.config import SiteError, load_site
+from service.store import EventStore
+
+ROLES = ("admin", "viewer", "earpiece")
+
+
+def _store(args: argparse.Namespace) -> EventStore:
+    site = load_site(Path(args.config))
+    site.storage.data_dir.mkdir(parents=True, exist_ok=True)
+    return EventStore(site.database_url())
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        try:
+            token = store.create_token(args.role, args.name)
+        except ValueError as error:
+            raise SiteError(str(error)) from None
+    print(token)
+    return 0
+
+
+def cmd_token_list(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        for info in store.tokens():
+            print(f"{info.name}\t{info.role}")
+    return 0
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        if not store.revoke_token(args.name):
+            raise SiteError(f"no token named {args.name!r}; `etiquette token list` shows them")
+    print(f"revoked {args.name}")
+    return 0
+
+
+def add_token_parser(commands: Any) -> None:
+    token = commands.add_parser(
+        "token",
+        help="API tokens (admin, viewer, earpiece)",
+        description="Tokens for the service's API and pages. Only a hash is stored: the token "
+        "is shown once, when created.",
+    )
+    sub = token.add_subparsers(dest="token_command", required=True)
+    create = sub.add_parser("create", help="create a token and print it")
+    create.add_argument("--config", required=True, help="the site file (SITE.yaml)")
+    create.add_argument("--role", required=True, choices=ROLES)
+    create.add_argument("--name", required=True, help="who or what uses it, e.g. door-phone")
+    create.set_defaults(handler=cmd_token_create)
+    listing = sub.add_parser("list", help="list token names and roles")
+    listing.add_argument("--config", required=True)
+    listing.set_defaults(handler=cmd_token_list)
+    revoke = sub.add_parser("revoke", help="revoke a token by name")
+    revoke.add_argument("--config", required=True)
+    revoke.add_argument("--name", required=True)
+    revoke.set_defaults(handler=cmd_token_revoke)

@@ -1,0 +1,121 @@
+"""The event store's tables (SQLAlchemy 2 typed ORM) and the frozen models it hands out.
+
+The tables are created by the Alembic migrations in ``service/migrations``; these classes
+only map them. Keep the two in step: a change here needs a new migration.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import JSON, DateTime, Double, Integer, MetaData, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from rules.events import Event, EventType, Phase
+
+Role = Literal["admin", "viewer", "earpiece"]
+ROLES: tuple[Role, ...] = ("admin", "viewer", "earpiece")
+
+# JSON on SQLite, JSONB on PostgreSQL (the migration uses the same variant).
+JSON_VALUES = JSON().with_variant(JSONB(), "postgresql")
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class EventRow(Base):
+    """One finished event of one camera."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    camera: Mapped[str] = mapped_column(String(64), index=True)
+    type: Mapped[str] = mapped_column(String(32), index=True)
+    phase: Mapped[str] = mapped_column(String(8))
+    track: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str | None] = mapped_column(String(16))
+    start: Mapped[float] = mapped_column(Double, index=True)
+    end: Mapped[float] = mapped_column(Double)
+    peak: Mapped[float | None] = mapped_column(Double)
+    values: Mapped[dict[str, Any]] = mapped_column(JSON_VALUES)
+    verdict: Mapped[str | None] = mapped_column(Text)
+    post: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TokenRow(Base):
+    """An API token: only its SHA-256 is kept, never the token itself."""
+
+    __tablename__ = "tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def utc(moment: datetime) -> datetime:
+    """SQLite gives back naive datetimes; every time the store writes is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+class StoredEvent(BaseModel):
+    """A finished event as stored: the event's fields plus id, camera, post and created_at."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int = Field(description="Increases with every stored event; use it as after_id.")
+    camera: str
+    type: EventType
+    phase: Phase
+    track: int
+    role: Literal["staff", "customer"] | None
+    start: float = Field(description="Seconds (capture time).")
+    end: float
+    peak: float | None
+    values: dict[str, Any] = Field(description="The measured values of the event's kind.")
+    verdict: str | None
+    post: str | None = Field(description="The door or desk post the event belongs to, if any.")
+    created_at: datetime = Field(description="When the store committed it (UTC).")
+
+    @classmethod
+    def from_row(cls, row: EventRow) -> StoredEvent:
+        return cls(
+            id=row.id,
+            camera=row.camera,
+            type=row.type,
+            phase=Phase(row.phase),
+            track=row.track,
+            role=row.role,
+            start=row.start,
+            end=row.end,
+            peak=row.peak,
+            values=dict(row.values),
+            verdict=row.verdict,
+            post=row.post,
+            created_at=utc(row.created_at),
+        )
+
+    def event(self) -> Event:
+        """The typed event back (its values validated into their kind's model)."""
+        return Event.model_validate(self.model_dump(exclude={"id", "camera", "post", "created_at"}))
+
+
+class TokenInfo(BaseModel):
+    """Who a token belongs to and what it may do."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    role: Role
