@@ -21,6 +21,7 @@ from vision.joints import HandSide, Joint, Role
 
 SPEED_SMOOTHING = 0.3  # weight of the newest speed sample
 FORGET_AFTER_S = 5.0  # a track unseen this long is closed and dropped
+STARTUP_S = 1.0  # tracks seen this early were there before the service looked
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,9 @@ class TrackState:
     last_centre: np.ndarray | None = None
     speed: float = 0.0
     arrived: bool = False
-    was_inside_arrival: bool = True  # first seen in the zone: wait until it is entered
+    # Someone already in the arrival zone when the service starts did not just arrive; a
+    # person appearing there later did (their feet often come into view past the door line).
+    was_inside_arrival: bool = False
     bow_act: StaffAct | None = None
     reference: Reference = Reference.CAMERA
 
@@ -72,9 +75,12 @@ class RulesEngine:
         self.scene = SceneBaseline()
         self.tracks: dict[int, TrackState] = {}
         self.greeting = GreetingTimer(config.greeting)
+        self.first_frame_time: float | None = None
 
     def _state(self, track_id: int, timestamp: float) -> TrackState:
         state = self.tracks.get(track_id)
+        if self.first_frame_time is None:
+            self.first_frame_time = timestamp
         if state is None:
             config = self.config
             state = TrackState(
@@ -84,6 +90,7 @@ class RulesEngine:
                 posture=PostureTracker(config.posture),
                 role=RoleKeeper(track_id, config.roles),
                 last_time=timestamp,
+                was_inside_arrival=timestamp - self.first_frame_time <= STARTUP_S,
             )
             self.tracks[track_id] = state
         return state

@@ -1,0 +1,239 @@
+"""Camera runners: one process per camera (inference is CPU-bound), each reading frames,
+running perception and the rules, never falling behind, and reconnecting with backoff.
+
+A runner sends its parent two kinds of messages: health (about once a second, and at once
+when the camera drops) and finished events. The parent commits events to the store before
+anyone hears of them (see service/supervisor.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from multiprocessing.synchronize import Event as StopFlag
+from pathlib import Path
+from typing import Any
+
+from calibration.camera_file import CameraFile, load_camera
+from models.runtime import OnnxNetwork
+from rules.config import RulesConfig
+from rules.engine import RulesEngine
+from rules.events import Event, Phase
+from service.analyze import scene_context
+from service.config import CameraConfig
+from vision.config import PerceptionConfig
+from vision.pipeline import OnnxPerception
+from vision.placement import Placement
+from vision.sources import Frame, FrameSource, SourceError, VideoFileSource, open_source
+
+log = logging.getLogger(__name__)
+HEALTH_EVERY_S = 1.0
+BACKOFF_START_S = 1.0
+BACKOFF_MAX_S = 30.0
+STALL_S = 5.0  # no frame for this long: the camera counts as gone
+
+
+@dataclass(frozen=True)
+class HealthMessage:
+    camera: str
+    online: bool
+    fps: float
+    dropped_frames: int
+    last_frame_at: float | None
+    error: str | None
+    inference_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class EventMessage:
+    camera: str
+    event: dict[str, Any]  # Event.model_dump(): plain data crosses the process boundary
+    post: str | None
+
+
+class ReplaySource:
+    """A video file played as if it were a live camera: frames come at their own pace and
+    carry the wall-clock time they are "captured"; with ``loop`` it starts over."""
+
+    live = True
+
+    def __init__(self, path: Path, loop: bool) -> None:
+        self.path, self.loop = path, loop
+        self.description = f"{path} (replayed)"
+        self.stopped_early: str | None = None
+        VideoFileSource(path).close()  # fail now, with the file's own message
+
+    def frame_count(self) -> int | None:
+        return None
+
+    def fps(self) -> float | None:
+        return None
+
+    def frames(self) -> Iterator[Frame]:
+        index = 0
+        while True:
+            source = VideoFileSource(self.path)
+            start = time.time()
+            for frame in source.frames():
+                due = start + frame.timestamp
+                delay = due - time.time()
+                if delay > 0:
+                    time.sleep(delay)
+                yield Frame(index, due, frame.image)
+                index += 1
+            source.close()
+            if not self.loop:
+                return
+
+    def close(self) -> None:
+        return None
+
+
+def open_camera(camera: CameraConfig) -> FrameSource:
+    path = Path(camera.source)
+    if not camera.source.isdigit() and "://" not in camera.source and path.is_file():
+        return ReplaySource(path, camera.loop)
+    return open_source(camera.source)
+
+
+class LatestFrame:
+    """Reads a source in a thread and keeps only the newest frame: the consumer never falls
+    behind; frames it had no time for are counted as dropped."""
+
+    def __init__(self, source: FrameSource) -> None:
+        self.source = source
+        self.dropped = 0
+        self.ended = False
+        self._frame: Frame | None = None
+        self._ready = threading.Condition()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        try:
+            for frame in self.source.frames():
+                with self._ready:
+                    if self._frame is not None:
+                        self.dropped += 1
+                    self._frame = frame
+                    self._ready.notify()
+        except Exception as error:  # a camera that fails mid-stream ends the stream
+            self.source.stopped_early = str(error)
+        with self._ready:
+            self.ended = True
+            self._ready.notify()
+
+    def next(self, timeout: float) -> Frame | None:
+        """The newest frame not yet taken; None when the stream ended or stalled."""
+        with self._ready:
+            if self._frame is None and not self.ended:
+                self._ready.wait(timeout)
+            frame, self._frame = self._frame, None
+            return frame
+
+
+@dataclass
+class Pipeline:
+    perception: OnnxPerception
+    placement: Placement
+    engine: RulesEngine
+
+
+def _pipeline(camera: CameraConfig, perception: PerceptionConfig, rules: RulesConfig) -> Pipeline:
+    calibration: CameraFile | None = load_camera(camera.camera_file) if camera.camera_file else None
+    return Pipeline(
+        OnnxPerception(perception, OnnxNetwork),
+        Placement.from_camera(calibration),
+        RulesEngine(rules, scene_context(calibration)),
+    )
+
+
+def _post_of(event: Event) -> str | None:
+    post = getattr(event.values, "post", None)
+    return post if isinstance(post, str) else None
+
+
+def run_camera(
+    camera: CameraConfig,
+    perception: PerceptionConfig,
+    rules: RulesConfig,
+    out: Any,
+    stop: StopFlag,
+) -> None:
+    """The body of a runner process."""
+    pipeline = _pipeline(camera, perception, rules)
+    backoff = BACKOFF_START_S
+    while not stop.is_set():
+        try:
+            source = open_camera(camera)
+        except SourceError as error:
+            out.put(HealthMessage(camera.name, False, 0.0, 0, None, str(error)))
+            stop.wait(backoff)
+            backoff = min(backoff * 2, BACKOFF_MAX_S)
+            continue
+        backoff = BACKOFF_START_S
+        reason = _stream(camera, source, pipeline, out, stop)
+        source.close()
+        out.put(HealthMessage(camera.name, False, 0.0, 0, None, reason))
+        stop.wait(backoff)
+
+
+def _stream(
+    camera: CameraConfig, source: FrameSource, pipeline: Pipeline, out: Any, stop: StopFlag
+) -> str:
+    """Process frames until the stream ends, stalls or we are told to stop; returns why."""
+    latest = LatestFrame(source)
+    frames, window_start, last_frame_at = 0, time.monotonic(), None
+    inference_ms = 0.0
+    while not stop.is_set():
+        frame = latest.next(timeout=STALL_S)
+        if frame is None:
+            return source.stopped_early or (
+                "the stream ended" if latest.ended else f"no frame for {STALL_S:.0f} s"
+            )
+        started = time.perf_counter()
+        result = pipeline.placement.place(pipeline.perception.process(frame))
+        judged = pipeline.engine.update(result)
+        inference_ms = (time.perf_counter() - started) * 1000
+        for event in judged.events:
+            if event.phase == Phase.END:
+                out.put(EventMessage(camera.name, event.model_dump(mode="json"), _post_of(event)))
+        frames += 1
+        last_frame_at = frame.timestamp
+        elapsed = time.monotonic() - window_start
+        if elapsed >= HEALTH_EVERY_S:
+            out.put(
+                HealthMessage(
+                    camera.name,
+                    True,
+                    round(frames / elapsed, 2),
+                    latest.dropped,
+                    last_frame_at,
+                    None,
+                    round(inference_ms, 1),
+                )
+            )
+            frames, window_start = 0, time.monotonic()
+    return "stopped"
+
+
+def spawn_runner(
+    camera: CameraConfig,
+    perception: PerceptionConfig,
+    rules: RulesConfig,
+    out: Any,
+    stop: StopFlag,
+) -> multiprocessing.process.BaseProcess:
+    context = multiprocessing.get_context("spawn")
+    process = context.Process(
+        target=run_camera,
+        args=(camera, perception, rules, out, stop),
+        name=f"camera-{camera.name}",
+        daemon=True,
+    )
+    process.start()
+    return process
