@@ -63,3 +63,21 @@ def add_token_parser(commands: Any) -> None:
     revoke.add_argument("--config", required=True)
     revoke.add_argument("--name", required=True)
     revoke.set_defaults(handler=cmd_token_revoke)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from service.server import serve
+
+    serve(load_site(Path(args.config)))
+    return 0
+
+
+def add_serve_parser(commands: Any) -> None:
+    parser = commands.add_parser(
+        "serve",
+        help="run the live service: cameras, prompts, API and pages",
+        description="Run every camera of the site file, store events, speak greeting prompts "
+        "to the earpieces and serve the API (see /docs) until stopped.",
+    )
+    parser.add_argument("--config", required=True, help="the site file (SITE.yaml)")
+    parser.set_defaults(handler=cmd_serve)

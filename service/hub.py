@@ -1,0 +1,67 @@
+"""Live messages to browsers and earpieces: prompts and events, fanned out over asyncio.
+
+Producers live in other threads (the supervisor); ``publish`` hands each message to the event
+loop thread-safely. A subscriber picks a post (the earpiece at the door post) or everything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+QUEUE_SIZE = 100
+RECENT = 20
+
+
+class LiveMessage(BaseModel):
+    """What a listener receives."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["prompt", "warning", "event"]
+    event_id: int
+    camera: str
+    type: str
+    post: str | None
+    text: str | None = None
+    audio_url: str | None = None
+    captured_at: float  # capture time of the frame that caused it (epoch s)
+    published_at: float
+
+
+@dataclass
+class Hub:
+    loop: asyncio.AbstractEventLoop | None = None
+    subscribers: list[tuple[str | None, asyncio.Queue[LiveMessage]]] = field(default_factory=list)
+    recent: deque[LiveMessage] = field(default_factory=lambda: deque(maxlen=RECENT))
+
+    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+
+    def publish(self, message: LiveMessage) -> None:
+        """From any thread."""
+        if self.loop is not None and not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(self._deliver, message)
+
+    def _deliver(self, message: LiveMessage) -> None:
+        self.recent.append(message)
+        for post, queue in self.subscribers:
+            if post is None or message.post in (None, post):
+                if queue.full():
+                    queue.get_nowait()  # a stalled listener loses its oldest message
+                queue.put_nowait(message)
+
+    async def listen(self, post: str | None) -> AsyncIterator[LiveMessage]:
+        queue: asyncio.Queue[LiveMessage] = asyncio.Queue(QUEUE_SIZE)
+        entry = (post, queue)
+        self.subscribers.append(entry)
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            self.subscribers.remove(entry)

@@ -1,0 +1,62 @@
+"""`etiquette serve`: the store, the camera supervisor, the live hub and the HTTP server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import uvicorn
+from fastapi import FastAPI
+
+from service.api import create_app
+from service.config import SiteConfig
+from service.hub import Hub
+from service.live import LiveState
+from service.live_api import add_live_routes
+from service.speech import PromptVoice, SpeechError
+from service.store import EventStore
+from service.supervisor import Supervisor
+
+
+@dataclass
+class Service:
+    app: FastAPI
+    store: EventStore
+    supervisor: Supervisor
+    hub: Hub
+
+
+def build_service(site: SiteConfig) -> Service:
+    site.storage.data_dir.mkdir(parents=True, exist_ok=True)
+    store = EventStore(site.database_url())
+    live, hub = LiveState(), Hub()
+    audio_dir = site.storage.data_dir / "prompts"
+    voice: PromptVoice | None = None
+    if site.prompts.enabled:
+        try:
+            voice = PromptVoice(audio_dir, voice=site.prompts.voice)
+        except SpeechError:
+            voice = None
+    supervisor = Supervisor(site, store, live, hub, voice)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        hub.attach(asyncio.get_running_loop())
+        supervisor.start()
+        try:
+            yield
+        finally:
+            supervisor.stop()
+            store.close()
+
+    app = create_app(site, store, live)
+    app.router.lifespan_context = lifespan
+    add_live_routes(app, hub, audio_dir)
+    return Service(app, store, supervisor, hub)
+
+
+def serve(site: SiteConfig) -> None:
+    service = build_service(site)
+    uvicorn.run(service.app, host=site.server.host, port=site.server.port, log_level="info")
