@@ -21,6 +21,7 @@ QUEUE_COLOR = (0, 255, 255)
 MARK_COLOR = (255, 0, 255)
 SAMPLES_PER_SEGMENT = 24  # enough for lens distortion to bend a drawn line
 MAX_GRID_LINES = 200
+Outline = tuple[np.ndarray, tuple[int, int, int]]  # pixels (n, 2), BGR colour
 
 
 def _visible_floor_bounds(projection: FloorProjection, size: tuple[int, int]) -> np.ndarray:
@@ -143,3 +144,31 @@ def _fill(
         return
     pixels = projection.to_pixels(polygon)
     cv2.fillPoly(canvas, [np.round(pixels).astype(np.int32)], color, cv2.LINE_AA)
+
+
+def zone_outlines(camera: CameraFile, floor: Floor) -> list[Outline]:
+    """The door line and zone outlines in pixels (BGR colours), computed once for drawing on
+    every live frame."""
+    projection = FloorProjection.from_camera(camera, floor)
+    zones = FloorZones(camera.zones)
+    shapes: list[Outline] = []
+    if zones.door is not None:
+        shapes.append((np.array([zones.door.a, zones.door.b]), DOOR_COLOR))
+        arrival = zones.arrival_polygon()
+        shapes.append((np.vstack([arrival, arrival[:1]]), ARRIVAL_COLOR))
+    for polygon in zones.posts.values():
+        shapes.append((np.vstack([polygon, polygon[:1]]), POST_COLOR))
+    for polygon in zones.counters.values():
+        shapes.append((np.vstack([polygon, polygon[:1]]), COUNTER_COLOR))
+    outlines = []
+    for floor_points, color in shapes:
+        dense = np.vstack(
+            [
+                start + (end - start) * np.linspace(0.0, 1.0, SAMPLES_PER_SEGMENT)[:, None]
+                for start, end in itertools.pairwise(floor_points)
+            ]
+        )
+        visible = projection.in_front(dense)
+        if visible.any():
+            outlines.append((projection.to_pixels(dense[visible]), color))
+    return outlines

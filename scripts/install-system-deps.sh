@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Debian packages the test suite needs, for the optional mediapipe backend and the bench's
+# Debian packages the test suite needs: chromium (page tests), fonts-noto-cjk (Chinese text),
+# and for the optional mediapipe backend and the bench's
 # peer: libGL/GLib for mediapipe's OpenCV build, EGL/GLES for mediapipe itself.
 # Runs as root (CI) or through sudo.
 set -euo pipefail
-packages=(libgl1 libglib2.0-0 libegl1 libgles2)
+packages=(libgl1 libglib2.0-0 libegl1 libgles2 chromium fonts-noto-cjk)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -27,12 +27,22 @@ class LiveState:
     """Thread-safe camera health, updated by the runners' supervisor."""
 
     cameras: dict[str, CameraHealth] = field(default_factory=dict)
+    views: dict[str, bytes] = field(default_factory=dict)  # latest annotated JPEG per camera
+    posts: list[str] = field(default_factory=list)
     started_at: float = field(default_factory=time.time)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def set_camera(self, health: CameraHealth) -> None:
         with self._lock:
             self.cameras[health.name] = health
+
+    def set_view(self, camera: str, jpeg: bytes) -> None:
+        with self._lock:
+            self.views[camera] = jpeg
+
+    def view(self, camera: str) -> bytes | None:
+        with self._lock:
+            return self.views.get(camera)
 
     def camera_list(self) -> list[CameraHealth]:
         with self._lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
@@ -9,13 +10,16 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import FastAPI, HTTPException, Query, WebSocket, WebSocketDisconnect
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
 
-from service.api import authorised
+from service.api import Viewer, authorised
 from service.hub import Hub, LiveMessage
+from service.live import LiveState
 from service.speech import mime_type
 from service.store import EventStore, TokenInfo
 
+WEB = Path(__file__).resolve().parent / "web"
+MJPEG_EVERY_S = 0.25
 AUDIO_NAME = re.compile(r"^[0-9a-f]{16,64}\.(ogg|wav)$")
 LISTENERS = ("admin", "viewer", "earpiece")
 Listener = Annotated[TokenInfo, authorised(*LISTENERS)]
@@ -25,7 +29,51 @@ def _as_text(message: LiveMessage) -> str:
     return json.dumps(message.model_dump(mode="json"), ensure_ascii=False)
 
 
-def add_live_routes(app: FastAPI, hub: Hub, audio_dir: Path) -> None:
+def add_live_routes(app: FastAPI, hub: Hub, audio_dir: Path, live: LiveState) -> None:
+    @app.get("/earpiece", response_class=HTMLResponse, tags=["pages"])
+    def earpiece_page(_: Listener) -> HTMLResponse:
+        """The page a staff phone opens (?token= an earpiece token)."""
+        return HTMLResponse((WEB / "earpiece.html").read_text(encoding="utf-8"))
+
+    @app.get("/dashboard", response_class=HTMLResponse, tags=["pages"])
+    def dashboard_page(_: Viewer) -> HTMLResponse:
+        """The manager's live view and today's events (?token= a viewer token)."""
+        return HTMLResponse((WEB / "dashboard.html").read_text(encoding="utf-8"))
+
+    @app.get("/api/posts", response_model=list[str], tags=["live"])
+    def posts(_: Listener) -> list[str]:
+        """The staff posts drawn in the cameras' zones."""
+        return live.posts
+
+    @app.get(
+        "/api/cameras/{name}/snapshot.jpg",
+        tags=["cameras"],
+        responses={200: {"content": {"image/jpeg": {}}}},
+    )
+    def snapshot(name: str, _: Viewer) -> Response:
+        """The latest annotated frame."""
+        jpeg = live.view(name)
+        if jpeg is None:
+            raise HTTPException(404, f"no picture from camera {name!r} yet")
+        return Response(jpeg, media_type="image/jpeg")
+
+    @app.get("/api/cameras/{name}/live.mjpeg", tags=["cameras"])
+    async def live_view(name: str, _: Viewer) -> StreamingResponse:
+        """Annotated frames as a multipart JPEG stream (an <img> can show it)."""
+        if name not in {c.name for c in live.camera_list()}:
+            raise HTTPException(404, f"no camera {name!r}")
+
+        async def frames() -> AsyncIterator[bytes]:
+            last: bytes | None = None
+            while True:
+                jpeg = live.view(name)
+                if jpeg is not None and jpeg is not last:
+                    last = jpeg
+                    yield (b"--frame\r\nContent-Type: image/jpeg\r\n\r\n" + jpeg + b"\r\n")
+                await asyncio.sleep(MJPEG_EVERY_S)
+
+        return StreamingResponse(frames(), media_type="multipart/x-mixed-replace; boundary=frame")
+
     @app.get("/api/prompts/audio/{name}", tags=["live"])
     def prompt_audio(name: str, _: Listener) -> FileResponse:
         """The spoken prompt (token may be given as ?token= for audio elements)."""

@@ -18,14 +18,20 @@ from multiprocessing.synchronize import Event as StopFlag
 from pathlib import Path
 from typing import Any
 
+import cv2
+import numpy as np
+
 from calibration.camera_file import CameraFile, load_camera
+from calibration.overlay import Outline, zone_outlines
 from models.runtime import OnnxNetwork
 from rules.config import RulesConfig
 from rules.engine import RulesEngine
 from rules.events import Event, Phase
 from service.analyze import scene_context
 from service.config import CameraConfig
+from service.drawing import draw_people
 from vision.config import PerceptionConfig
+from vision.frame import FrameResult
 from vision.pipeline import OnnxPerception
 from vision.placement import Placement
 from vision.sources import Frame, FrameSource, SourceError, VideoFileSource, open_source
@@ -35,6 +41,8 @@ HEALTH_EVERY_S = 1.0
 BACKOFF_START_S = 1.0
 BACKOFF_MAX_S = 30.0
 STALL_S = 5.0  # no frame for this long: the camera counts as gone
+LIVE_VIEW_EVERY_S = 0.25
+LIVE_VIEW_WIDTH = 640
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,14 @@ class HealthMessage:
     last_frame_at: float | None
     error: str | None
     inference_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class FrameMessage:
+    """A small annotated JPEG of the live view, a few times a second."""
+
+    camera: str
+    jpeg: bytes
 
 
 @dataclass(frozen=True)
@@ -141,15 +157,53 @@ class Pipeline:
     perception: OnnxPerception
     placement: Placement
     engine: RulesEngine
+    outlines: list[Outline]
 
 
 def _pipeline(camera: CameraConfig, perception: PerceptionConfig, rules: RulesConfig) -> Pipeline:
     calibration: CameraFile | None = load_camera(camera.camera_file) if camera.camera_file else None
+    outlines = []
+    if calibration is not None and calibration.floor is not None:
+        outlines = zone_outlines(calibration, calibration.floor)
     return Pipeline(
         OnnxPerception(perception, OnnxNetwork),
         Placement.from_camera(calibration),
         RulesEngine(rules, scene_context(calibration)),
+        outlines,
     )
+
+
+def live_view(
+    image: np.ndarray, result: FrameResult, pipeline: Pipeline, captions: list[str]
+) -> bytes:
+    """The annotated picture for the dashboard: skeletons, ids, zones and recent verdicts."""
+    canvas = draw_people(image, result)
+    bgr = cv2.cvtColor(canvas, cv2.COLOR_RGB2BGR)
+    for points, color in pipeline.outlines:
+        cv2.polylines(bgr, [np.round(points).astype(np.int32)], False, color, 2, cv2.LINE_AA)
+    for row, text in enumerate(captions[-4:]):
+        cv2.putText(
+            bgr,
+            text,
+            (8, 22 + 22 * row),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.6,
+            (255, 255, 255),
+            2,
+            cv2.LINE_AA,
+        )
+    scale = LIVE_VIEW_WIDTH / bgr.shape[1]
+    if scale < 1:
+        bgr = cv2.resize(bgr, (LIVE_VIEW_WIDTH, round(bgr.shape[0] * scale)))
+    ok, jpeg = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 70])
+    return bytes(jpeg) if ok else b""
+
+
+def _caption(event: Event) -> str:
+    verdict = f" {event.verdict}" if event.verdict else ""
+    peak = getattr(event.values, "peak_deg", None)
+    depth = f" {peak:.0f} deg" if isinstance(peak, float) else ""
+    return f"#{event.track} {event.type}{depth}{verdict}"
 
 
 def _post_of(event: Event) -> str | None:
@@ -189,6 +243,8 @@ def _stream(
     latest = LatestFrame(source)
     frames, window_start, last_frame_at = 0, time.monotonic(), None
     inference_ms = 0.0
+    captions: list[str] = []
+    last_view = 0.0
     while not stop.is_set():
         frame = latest.next(timeout=STALL_S)
         if frame is None:
@@ -202,6 +258,10 @@ def _stream(
         for event in judged.events:
             if event.phase == Phase.END:
                 out.put(EventMessage(camera.name, event.model_dump(mode="json"), _post_of(event)))
+                captions = [*captions[-3:], _caption(event)]
+        if time.monotonic() - last_view >= LIVE_VIEW_EVERY_S:
+            last_view = time.monotonic()
+            out.put(FrameMessage(camera.name, live_view(frame.image, result, pipeline, captions)))
         frames += 1
         last_frame_at = frame.timestamp
         elapsed = time.monotonic() - window_start

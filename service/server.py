@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import uvicorn
 from fastapi import FastAPI
 
+from calibration.camera_file import load_camera
 from service.api import create_app
 from service.config import SiteConfig
 from service.hub import Hub
@@ -53,8 +54,18 @@ def build_service(site: SiteConfig) -> Service:
 
     app = create_app(site, store, live)
     app.router.lifespan_context = lifespan
-    add_live_routes(app, hub, audio_dir)
+    live.posts = sorted(site_posts(site))
+    add_live_routes(app, hub, audio_dir, live)
     return Service(app, store, supervisor, hub)
+
+
+def site_posts(site: SiteConfig) -> set[str]:
+    """Every staff post drawn in the cameras' zones."""
+    posts: set[str] = set()
+    for camera in site.cameras:
+        if camera.camera_file is not None:
+            posts.update(load_camera(camera.camera_file).zones.posts)
+    return posts
 
 
 def serve(site: SiteConfig) -> None:

@@ -16,7 +16,7 @@ from service import metrics
 from service.config import SiteConfig
 from service.hub import Hub, LiveMessage
 from service.live import CameraHealth, LiveState
-from service.runner import EventMessage, HealthMessage, spawn_runner
+from service.runner import EventMessage, FrameMessage, HealthMessage, spawn_runner
 from service.speech import PromptVoice, SpeechError
 from service.store import EventStore
 
@@ -106,6 +106,8 @@ class Supervisor:
                     self._health(message)
                 elif isinstance(message, EventMessage):
                     self._event(message)
+                elif isinstance(message, FrameMessage):
+                    self.live.set_view(message.camera, message.jpeg)
             except Exception:  # one bad message must not stop the service
                 log.exception("could not handle %r", message)
 

@@ -4,63 +4,21 @@ WebSocket, its audio, and the stored event behind it."""
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from websockets.sync.client import connect
 
-from service.config import SiteConfig
-from service.server import build_service
-from service.store import EventStore
-
-SAMPLES = Path(__file__).resolve().parents[1] / "service" / "samples"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.live_service import free_port, running_service, sample_site
 
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    data = tmp_path_factory.mktemp("service")
-    port = _free_port()
-    site = SiteConfig.model_validate(
-        {
-            "cameras": [
-                {
-                    "name": "lobby",
-                    "source": str(SAMPLES / "intel_one_by_one.mp4"),
-                    "camera_file": str(SAMPLES / "intel_one_by_one.camera.yaml"),
-                }
-            ],
-            "storage": {"data_dir": str(data)},
-            "server": {"port": port},
-        }
-    )
-    with EventStore(site.database_url()) as store:
-        token = store.create_token("earpiece", "door-phone")
-        viewer = store.create_token("viewer", "dashboard")
-    service = build_service(site)
-    server = uvicorn.Server(
-        uvicorn.Config(service.app, host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not server.started and time.time() < deadline:
-        time.sleep(0.1)
-    assert server.started, "the service did not start"
-    yield f"127.0.0.1:{port}", f"{token} {viewer}"
-    server.should_exit = True
-    thread.join(timeout=20)
+    site = sample_site(tmp_path_factory.mktemp("service"), free_port())
+    with running_service(site, ("earpiece", "viewer")) as (address, tokens):
+        yield address, f"{tokens['earpiece']} {tokens['viewer']}"
 
 
 def test_a_customer_at_the_door_reaches_the_earpiece(running: tuple[str, str]) -> None:

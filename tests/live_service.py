@@ -1,0 +1,65 @@
+"""Start the live service in this process for a test: uvicorn on a free loopback port."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import uvicorn
+
+from service.config import SiteConfig
+from service.server import build_service
+from service.store import EventStore
+
+SAMPLES = Path(__file__).resolve().parents[1] / "service" / "samples"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def sample_site(data_dir: Path, port: int) -> SiteConfig:
+    """The bundled sample replayed as the lobby camera (a customer arrives at ~7.5 s)."""
+    return SiteConfig.model_validate(
+        {
+            "cameras": [
+                {
+                    "name": "lobby",
+                    "source": str(SAMPLES / "intel_one_by_one.mp4"),
+                    "camera_file": str(SAMPLES / "intel_one_by_one.camera.yaml"),
+                }
+            ],
+            "storage": {"data_dir": str(data_dir)},
+            "server": {"port": port},
+        }
+    )
+
+
+@contextmanager
+def running_service(
+    site: SiteConfig, roles: tuple[str, ...]
+) -> Iterator[tuple[str, dict[str, str]]]:
+    """The service's address and a token per role."""
+    with EventStore(site.database_url()) as store:
+        tokens = {role: store.create_token(role, f"test-{role}") for role in roles}
+    service = build_service(site)
+    server = uvicorn.Server(
+        uvicorn.Config(service.app, host="127.0.0.1", port=site.server.port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 30
+    while not server.started and time.time() < deadline:
+        time.sleep(0.1)
+    assert server.started, "the service did not start"
+    try:
+        yield f"127.0.0.1:{site.server.port}", tokens
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)

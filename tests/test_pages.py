@@ -1,0 +1,67 @@
+"""The pages in a real headless Chromium (Debian's, driven by Playwright)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, sync_playwright
+
+from tests.live_service import free_port, running_service, sample_site
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert CHROMIUM.exists(), "Debian's chromium is missing: scripts/install-system-deps.sh"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield launched
+        launched.close()
+
+
+def test_earpiece_and_dashboard(browser: Browser, tmp_path: Path) -> None:
+    site = sample_site(tmp_path, free_port())
+    with running_service(site, ("earpiece", "viewer")) as (address, tokens):
+        earpiece = browser.new_page()
+        earpiece.goto(f"http://{address}/earpiece?token={tokens['earpiece']}")
+        earpiece.wait_for_function(
+            "document.getElementById('status').className === 'online'", timeout=15000
+        )
+        earpiece.click("#enable")
+        dashboard = browser.new_page()
+        dashboard.goto(f"http://{address}/dashboard?token={tokens['viewer']}")
+        # The sample's first customer reaches the door ~7.5 s into the clip.
+        earpiece.wait_for_function("window.etiquette.played.length > 0", timeout=45000)
+        prompt = earpiece.text_content("#prompts li .text")
+        assert prompt == "客户进门，请迎宾"
+        picture = "document.querySelector('figure img')"
+        dashboard.wait_for_function(f"{picture} && {picture}.naturalWidth > 0", timeout=20000)
+        dashboard.wait_for_function(
+            "document.querySelectorAll('#events tr').length > 0", timeout=20000
+        )
+        assert "customer_arrived" in (dashboard.text_content("#events") or "")
+        assert "online" in (dashboard.get_attribute("figure figcaption", "class") or "")
+        dashboard.screenshot(path=str(tmp_path / "dashboard.png"))
+        earpiece.screenshot(path=str(tmp_path / "earpiece.png"))
+        print(f"\nscreenshots in {tmp_path}")
+
+
+def test_pages_need_a_token(browser: Browser, tmp_path: Path) -> None:
+    site = sample_site(tmp_path, free_port())
+    with running_service(site, ("earpiece",)) as (address, tokens):
+        page = browser.new_page()
+        assert page.goto(f"http://{address}/dashboard").status == 401  # type: ignore[union-attr]
+        wrong = page.goto(f"http://{address}/dashboard?token={tokens['earpiece']}")
+        assert wrong is not None and wrong.status == 403
