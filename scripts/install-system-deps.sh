@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs: chromium (page tests), fonts-noto-cjk (Chinese text),
+# mosquitto (the MQTT test broker),
 # and for the optional mediapipe backend and the bench's
 # peer: libGL/GLib for mediapipe's OpenCV build, EGL/GLES for mediapipe itself.
 # Runs as root (CI) or through sudo.
 set -euo pipefail
-packages=(libgl1 libglib2.0-0 libegl1 libgles2 chromium fonts-noto-cjk)
+packages=(libgl1 libglib2.0-0 libegl1 libgles2 chromium fonts-noto-cjk mosquitto)
+packages+=(python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly)  # RTSP test camera: tests/rtsp_server.py
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

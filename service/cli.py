@@ -28,8 +28,6 @@ from vision.sources import SourceError
 if TYPE_CHECKING:
     from service.bench import Truth
 
-SAMPLES = Path(__file__).resolve().parent / "samples"
-DEMO_SAMPLE = SAMPLES / "intel_one_by_one.mp4"
 EXIT_USAGE = 2
 
 
@@ -132,12 +130,38 @@ def _load_truth(path: Path) -> Truth:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from service.demo import DEMO_CAMERA, DEMO_SAMPLE, demo_site, demo_tokens
+
     out = Path(args.out)
-    print(f"analyzing the bundled sample {DEMO_SAMPLE.name} (CC-BY-4.0, see NOTICE) ...")
-    summary = analyze(str(DEMO_SAMPLE), out, annotate=True, config=PerceptionConfig())
-    for line in summary.lines():
-        print(line)
-    print(f"open {out / 'annotated.mp4'} in a browser or video player to see the tracks")
+    if args.offline:
+        print(f"analyzing the bundled sample {DEMO_SAMPLE.name} (CC-BY-4.0, see NOTICE) ...")
+        summary = analyze(
+            str(DEMO_SAMPLE),
+            out,
+            annotate=True,
+            config=PerceptionConfig(),
+            camera=load_camera(DEMO_CAMERA),
+        )
+        for line in summary.lines():
+            print(line)
+        print(
+            f"open {out / 'annotated.mp4'} to see the tracks; events are in {out / 'events.jsonl'}"
+        )
+        return 0
+    from service.server import serve
+
+    site = demo_site(out, args.port)
+    tokens = demo_tokens(site)
+    base = f"http://127.0.0.1:{args.port}"
+    print(
+        f"the bundled sample {DEMO_SAMPLE.name} (CC-BY-4.0, see NOTICE) is replayed as camera "
+        "'lobby'; a customer reaches the door every 15-30 s"
+    )
+    print(f"dashboard (viewer token):  {base}/dashboard?token={tokens['viewer']}")
+    print(f"earpiece page:             {base}/earpiece?token={tokens['earpiece']}")
+    print(f"API docs:                  {base}/docs   (admin token: {tokens['admin']})")
+    print("stop with Ctrl-C")
+    serve(site)
     return 0
 
 
@@ -235,9 +259,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo_parser = commands.add_parser(
         "demo",
-        help="analyze the bundled sample and write an annotated video",
+        help="run the live service on the bundled sample (or --offline: analyze it)",
+        description="Start the service with the bundled sample replayed as a camera, and print "
+        "the dashboard and earpiece URLs with fresh tokens. --offline instead analyzes the "
+        "sample once and writes tracks, events and an annotated video.",
     )
-    demo_parser.add_argument("--out", default="etiquette-demo", help="output folder")
+    demo_parser.add_argument(
+        "--out", default="etiquette-demo", help="data folder (service) or output folder (--offline)"
+    )
+    demo_parser.add_argument("--port", type=positive_int, default=8080, help="port (8080)")
+    demo_parser.add_argument(
+        "--offline", action="store_true", help="analyze the sample once instead of serving"
+    )
     demo_parser.set_defaults(handler=cmd_demo)
 
     add_calibrate_parser(commands)

@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from rules.config import RulesConfig
+from service.mqtt import MqttConfig
 from vision.config import PerceptionConfig
 
 DATABASE_URL_ENV = "ETIQUETTE_DATABASE_URL"
@@ -42,6 +43,12 @@ class CameraConfig(Section):
         None, description="Calibration YAML from `etiquette calibrate` (relative to the site file)."
     )
     loop: bool = Field(False, description="Replay a video file in a loop (demo).")
+    replay_speed: float = Field(
+        1.0,
+        gt=0,
+        le=10,
+        description="Play a video file this many times faster than real time (demos, benchmarks).",
+    )
 
 
 class StorageConfig(Section):
@@ -75,6 +82,9 @@ class SiteConfig(Section):
     storage: StorageConfig = Field(default_factory=StorageConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)
     prompts: PromptConfig = Field(default_factory=PromptConfig)
+    mqtt: MqttConfig | None = Field(
+        None, description="Also publish prompts and events to an MQTT broker."
+    )
 
     @field_validator("cameras")
     @classmethod

@@ -77,8 +77,8 @@ class ReplaySource:
 
     live = True
 
-    def __init__(self, path: Path, loop: bool) -> None:
-        self.path, self.loop = path, loop
+    def __init__(self, path: Path, loop: bool, speed: float = 1.0) -> None:
+        self.path, self.loop, self.speed = path, loop, speed
         self.description = f"{path} (replayed)"
         self.stopped_early: str | None = None
         VideoFileSource(path).close()  # fail now, with the file's own message
@@ -95,7 +95,7 @@ class ReplaySource:
             source = VideoFileSource(self.path)
             start = time.time()
             for frame in source.frames():
-                due = start + frame.timestamp
+                due = start + frame.timestamp / self.speed
                 delay = due - time.time()
                 if delay > 0:
                     time.sleep(delay)
@@ -112,7 +112,7 @@ class ReplaySource:
 def open_camera(camera: CameraConfig) -> FrameSource:
     path = Path(camera.source)
     if not camera.source.isdigit() and "://" not in camera.source and path.is_file():
-        return ReplaySource(path, camera.loop)
+        return ReplaySource(path, camera.loop, camera.replay_speed)
     return open_source(camera.source)
 
 

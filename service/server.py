@@ -16,6 +16,7 @@ from service.config import SiteConfig
 from service.hub import Hub
 from service.live import LiveState
 from service.live_api import add_live_routes
+from service.mqtt import MqttPublisher
 from service.speech import PromptVoice, SpeechError
 from service.store import EventStore
 from service.supervisor import Supervisor
@@ -40,16 +41,21 @@ def build_service(site: SiteConfig) -> Service:
             voice = PromptVoice(audio_dir, voice=site.prompts.voice)
         except SpeechError:
             voice = None
-    supervisor = Supervisor(site, store, live, hub, voice)
+    mqtt = MqttPublisher(site.mqtt) if site.mqtt is not None else None
+    supervisor = Supervisor(site, store, live, hub, voice, mqtt)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         hub.attach(asyncio.get_running_loop())
+        if mqtt is not None:
+            mqtt.start()
         supervisor.start()
         try:
             yield
         finally:
             supervisor.stop()
+            if mqtt is not None:
+                mqtt.stop()
             store.close()
 
     app = create_app(site, store, live)

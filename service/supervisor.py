@@ -16,6 +16,7 @@ from service import metrics
 from service.config import SiteConfig
 from service.hub import Hub, LiveMessage
 from service.live import CameraHealth, LiveState
+from service.mqtt import MqttPublisher
 from service.runner import EventMessage, FrameMessage, HealthMessage, spawn_runner
 from service.speech import PromptVoice, SpeechError
 from service.store import EventStore
@@ -34,8 +35,10 @@ class Supervisor:
         live: LiveState,
         hub: Hub,
         voice: PromptVoice | None,
+        mqtt: MqttPublisher | None = None,
     ) -> None:
         self.site, self.store, self.live, self.hub, self.voice = site, store, live, hub, voice
+        self.mqtt = mqtt
         context = multiprocessing.get_context("spawn")
         self.messages: Any = context.Queue()
         self.stop_flag = context.Event()
@@ -161,19 +164,20 @@ class Supervisor:
     ) -> None:
         captured = event.end if kind == "warning" else event.start
         published = time.time()
-        self.hub.publish(
-            LiveMessage(
-                kind=kind,
-                event_id=event_id,
-                camera=camera,
-                type=event.type,  # type: ignore[arg-type]
-                post=post,
-                text=text,
-                audio_url=self._audio_url(text) if text else None,
-                captured_at=captured,
-                published_at=published,
-            )
+        message = LiveMessage(
+            kind=kind,
+            event_id=event_id,
+            camera=camera,
+            type=event.type,  # type: ignore[arg-type]
+            post=post,
+            text=text,
+            audio_url=self._audio_url(text) if text else None,
+            captured_at=captured,
+            published_at=published,
         )
+        self.hub.publish(message)
+        if self.mqtt is not None:
+            self.mqtt.publish(message)
         if kind == "prompt":
             metrics.PROMPT_LATENCY_S.observe(max(0.0, published - captured))
 
