@@ -129,6 +129,13 @@ def _load_truth(path: Path) -> Truth:
         ) from None
 
 
+def cmd_bench_prompts(args: argparse.Namespace) -> int:
+    from service.bench_prompts import bench_prompts
+
+    print(json.dumps(bench_prompts(args.loops, args.speed)))
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from service.demo import DEMO_CAMERA, DEMO_SAMPLE, demo_site, demo_tokens
 
@@ -256,6 +263,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_perception_flags(bench_parser)
     bench_parser.set_defaults(handler=cmd_bench)
+
+    prompts_parser = commands.add_parser(
+        "bench-prompts",
+        help="measure greeting-prompt latency end to end",
+        description="Replay the bundled sample as a live camera through the whole service and "
+        "time each greeting prompt from the capture of the frame in which the customer "
+        "entered the arrival zone to its receipt by a WebSocket client; prints one JSON line "
+        "(count, median, p95, max in ms).",
+    )
+    prompts_parser.add_argument(
+        "--loops", type=positive_int, default=2, help="times the clip is replayed (6 arrivals each)"
+    )
+    prompts_parser.add_argument(
+        "--speed",
+        type=float,
+        default=2.0,
+        help="replay speed; frames keep their capture times (2.0)",
+    )
+    prompts_parser.set_defaults(handler=cmd_bench_prompts)
 
     demo_parser = commands.add_parser(
         "demo",
