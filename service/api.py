@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, NonNegativeInt
 
 from rules.events import EventType
 from service.config import SiteConfig
@@ -114,12 +114,12 @@ def create_app(site: SiteConfig, store: EventStore, live: LiveState) -> FastAPI:
         type: Annotated[list[EventType] | None, Query()] = None,  # the query's name
         camera: Annotated[str | None, Query(max_length=64)] = None,
         post: Annotated[str | None, Query(max_length=64)] = None,
-        after_id: Annotated[int | None, Query(ge=0)] = None,
+        after_id: Annotated[NonNegativeInt | None, Query()] = None,
         limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
     ) -> list[StoredEvent]:
         """Stored events, filtered by time, type, camera and post, oldest first."""
         if since is not None and until is not None and until < since:
-            raise HTTPException(422, "until is before since")
+            return []  # an empty interval holds no events
         return store.events(
             since=since,
             until=until,
