@@ -118,13 +118,20 @@ def open_camera(camera: CameraConfig) -> FrameSource:
 
 class LatestFrame:
     """Reads a source in a thread and keeps only the newest frame: the consumer never falls
-    behind; frames it had no time for are counted as dropped."""
+    behind; frames it had no time for are counted as dropped.
+
+    The thread owns the source and closes it itself once the stream ended or ``stop()`` was
+    called: OpenCV crashes the process (SIGSEGV) when a capture is released while another
+    thread is inside its ``read()``, which is where a stalled camera's reader sits."""
 
     def __init__(self, source: FrameSource) -> None:
         self.source = source
         self.dropped = 0
         self.ended = False
         self._frame: Frame | None = None
+        self._arrived = time.monotonic()  # when the newest frame arrived (or the start)
+        self._gap = 0.0  # the longest wait for a frame since one was last taken
+        self._stopping = False
         self._ready = threading.Condition()
         self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()
@@ -133,23 +140,40 @@ class LatestFrame:
         try:
             for frame in self.source.frames():
                 with self._ready:
+                    if self._stopping:
+                        break
+                    now = time.monotonic()
+                    self._gap = max(self._gap, now - self._arrived)
+                    self._arrived = now
                     if self._frame is not None:
                         self.dropped += 1
                     self._frame = frame
                     self._ready.notify()
         except Exception as error:  # a camera that fails mid-stream ends the stream
             self.source.stopped_early = str(error)
+        finally:
+            self.source.close()
         with self._ready:
             self.ended = True
             self._ready.notify()
 
-    def next(self, timeout: float) -> Frame | None:
-        """The newest frame not yet taken; None when the stream ended or stalled."""
+    def next(self, stall_s: float) -> Frame | None:
+        """The newest frame not yet taken; None when the stream ended or stalled: no frame
+        for ``stall_s``, or one that came that late (after each read timeout OpenCV hands out
+        one more stale frame from its decoder, which would keep a dead camera "online")."""
         with self._ready:
-            if self._frame is None and not self.ended:
-                self._ready.wait(timeout)
-            frame, self._frame = self._frame, None
+            deadline = self._arrived + stall_s
+            while self._frame is None and not self.ended and time.monotonic() < deadline:
+                self._ready.wait(deadline - time.monotonic())
+            if self._gap >= stall_s:
+                return None
+            frame, self._frame, self._gap = self._frame, None, 0.0
             return frame
+
+    def stop(self) -> None:
+        """Stop reading; the source is closed when its current read returns."""
+        with self._ready:
+            self._stopping = True
 
 
 @dataclass
@@ -230,8 +254,7 @@ def run_camera(
             backoff = min(backoff * 2, BACKOFF_MAX_S)
             continue
         backoff = BACKOFF_START_S
-        reason = _stream(camera, source, pipeline, out, stop)
-        source.close()
+        reason = _stream(camera, source, pipeline, out, stop)  # it closes the source
         out.put(HealthMessage(camera.name, False, 0.0, 0, None, reason))
         stop.wait(backoff)
 
@@ -246,8 +269,9 @@ def _stream(
     captions: list[str] = []
     last_view = 0.0
     while not stop.is_set():
-        frame = latest.next(timeout=STALL_S)
+        frame = latest.next(stall_s=STALL_S)
         if frame is None:
+            latest.stop()
             return source.stopped_early or (
                 "the stream ended" if latest.ended else f"no frame for {STALL_S:.0f} s"
             )
@@ -278,6 +302,7 @@ def _stream(
                 )
             )
             frames, window_start = 0, time.monotonic()
+    latest.stop()
     return "stopped"
 
 
