@@ -28,6 +28,7 @@ class LiveState:
 
     cameras: dict[str, CameraHealth] = field(default_factory=dict)
     views: dict[str, bytes] = field(default_factory=dict)  # latest annotated JPEG per camera
+    raws: dict[str, bytes] = field(default_factory=dict)  # a recent full-size raw JPEG
     posts: list[str] = field(default_factory=list)
     started_at: float = field(default_factory=time.time)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -36,9 +37,15 @@ class LiveState:
         with self._lock:
             self.cameras[health.name] = health
 
-    def set_view(self, camera: str, jpeg: bytes) -> None:
+    def set_view(self, camera: str, jpeg: bytes, raw: bytes | None = None) -> None:
         with self._lock:
             self.views[camera] = jpeg
+            if raw:
+                self.raws[camera] = raw
+
+    def raw(self, camera: str) -> bytes | None:
+        with self._lock:
+            return self.raws.get(camera)
 
     def view(self, camera: str) -> bytes | None:
         with self._lock:

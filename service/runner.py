@@ -42,6 +42,7 @@ BACKOFF_START_S = 1.0
 BACKOFF_MAX_S = 30.0
 STALL_S = 5.0  # no frame for this long: the camera counts as gone
 LIVE_VIEW_EVERY_S = 0.25
+RAW_EVERY_S = 2.0
 LIVE_VIEW_WIDTH = 640
 
 
@@ -62,6 +63,7 @@ class FrameMessage:
 
     camera: str
     jpeg: bytes
+    raw: bytes | None = None  # the unannotated full-size frame, now and then (calibration)
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,13 @@ def live_view(
     return bytes(jpeg) if ok else b""
 
 
+def raw_jpeg(image: np.ndarray) -> bytes:
+    ok, jpeg = cv2.imencode(
+        ".jpg", cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90]
+    )
+    return bytes(jpeg) if ok else b""
+
+
 def _caption(event: Event) -> str:
     verdict = f" {event.verdict}" if event.verdict else ""
     peak = getattr(event.values, "peak_deg", None)
@@ -267,7 +276,7 @@ def _stream(
     frames, window_start, last_frame_at = 0, time.monotonic(), None
     inference_ms = 0.0
     captions: list[str] = []
-    last_view = 0.0
+    last_view = last_raw = 0.0
     while not stop.is_set():
         frame = latest.next(stall_s=STALL_S)
         if frame is None:
@@ -285,7 +294,12 @@ def _stream(
                 captions = [*captions[-3:], _caption(event)]
         if time.monotonic() - last_view >= LIVE_VIEW_EVERY_S:
             last_view = time.monotonic()
-            out.put(FrameMessage(camera.name, live_view(frame.image, result, pipeline, captions)))
+            raw = None
+            if time.monotonic() - last_raw >= RAW_EVERY_S:
+                last_raw = time.monotonic()
+                raw = raw_jpeg(frame.image)
+            view = live_view(frame.image, result, pipeline, captions)
+            out.put(FrameMessage(camera.name, view, raw))
         frames += 1
         last_frame_at = frame.timestamp
         elapsed = time.monotonic() - window_start

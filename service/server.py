@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from calibration.camera_file import load_camera
 from service.api import create_app
+from service.calibration_api import add_calibration_routes
 from service.config import SiteConfig
 from service.hub import Hub
 from service.live import LiveState
@@ -62,6 +63,7 @@ def build_service(site: SiteConfig) -> Service:
     app.router.lifespan_context = lifespan
     live.posts = sorted(site_posts(site))
     add_live_routes(app, hub, audio_dir, live)
+    add_calibration_routes(app, site, live, supervisor)
     return Service(app, store, supervisor, hub)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from rules.events import Event
 from service import metrics
-from service.config import SiteConfig
+from service.config import CameraConfig, SiteConfig
 from service.hub import Hub, LiveMessage
 from service.live import CameraHealth, LiveState
 from service.mqtt import MqttPublisher
@@ -47,6 +47,7 @@ class Supervisor:
         self._threads: list[threading.Thread] = []
         self._stopping = False
         self._dropped_seen: dict[str, int] = {}
+        self.reloading: set[str] = set()
 
     def start(self) -> None:
         if self.voice is not None:
@@ -77,6 +78,15 @@ class Supervisor:
             if process.is_alive():
                 process.terminate()
 
+    def reload(self, camera: CameraConfig) -> None:
+        """Run a camera with new settings (e.g. a new calibration): its runner is stopped and
+        the watchdog starts it again with them."""
+        self.site.cameras = [camera if c.name == camera.name else c for c in self.site.cameras]
+        self.reloading.add(camera.name)
+        process = self.processes.get(camera.name)
+        if process is not None and process.is_alive():
+            process.terminate()
+
     def _spawn(self, name: str) -> None:
         camera = next(c for c in self.site.cameras if c.name == name)
         self.processes[name] = spawn_runner(
@@ -88,6 +98,11 @@ class Supervisor:
         while not self._stopping:
             for name, process in list(self.processes.items()):
                 if process.is_alive() or self._stopping:
+                    continue
+                if name in self.reloading:
+                    self.reloading.discard(name)
+                    self._health(HealthMessage(name, False, 0.0, 0, None, "reloading settings"))
+                    self._spawn(name)
                     continue
                 count = self.restarts.get(name, 0)
                 self.restarts[name] = count + 1
@@ -110,7 +125,7 @@ class Supervisor:
                 elif isinstance(message, EventMessage):
                     self._event(message)
                 elif isinstance(message, FrameMessage):
-                    self.live.set_view(message.camera, message.jpeg)
+                    self.live.set_view(message.camera, message.jpeg, message.raw)
             except Exception:  # one bad message must not stop the service
                 log.exception("could not handle %r", message)
 
