@@ -10,9 +10,10 @@ import time
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel, ConfigDict, NonNegativeInt
+from pydantic import BaseModel, ConfigDict
 
 from rules.events import EventType
 from service.config import SiteConfig
@@ -20,6 +21,7 @@ from service.live import CameraHealth, LiveState
 from service.store import EventStore, StoredEvent, TokenInfo
 
 Role = Literal["admin", "viewer", "earpiece"]
+MAX_ID = 2**63 - 1  # the database's integer range
 
 
 class Health(BaseModel):
@@ -78,8 +80,22 @@ def create_app(site: SiteConfig, store: EventStore, live: LiveState) -> FastAPI:
         title="etiquette-monitor",
         version="1",
         description="Service-etiquette monitor for bank branches: cameras, events, live status.",
+        openapi_url=None,  # served below, behind a token like everything else
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.store, app.state.live, app.state.site = store, live, site
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi(_: Viewer) -> dict[str, Any]:
+        return app.openapi()
+
+    @app.get("/docs", include_in_schema=False)
+    def docs(_: Viewer, request: Request) -> HTMLResponse:
+        token = _token(request) or ""
+        return get_swagger_ui_html(
+            openapi_url=f"/openapi.json?token={token}", title="etiquette-monitor API"
+        )
 
     @app.get("/health", response_model=Health, tags=["service"])
     def health() -> Health:
@@ -114,7 +130,7 @@ def create_app(site: SiteConfig, store: EventStore, live: LiveState) -> FastAPI:
         type: Annotated[list[EventType] | None, Query()] = None,  # the query's name
         camera: Annotated[str | None, Query(max_length=64)] = None,
         post: Annotated[str | None, Query(max_length=64)] = None,
-        after_id: Annotated[NonNegativeInt | None, Query()] = None,
+        after_id: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
         limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
     ) -> list[StoredEvent]:
         """Stored events, filtered by time, type, camera and post, oldest first."""

@@ -42,6 +42,7 @@ def _camera_path(site: SiteConfig, name: str) -> Path:
     camera = next((c for c in site.cameras if c.name == name), None)
     if camera is None:
         raise HTTPException(404, f"no camera {name!r}")
+    # The service picks this file up again when it restarts (server.with_saved_calibrations).
     return camera.camera_file or site.storage.data_dir / "cameras" / f"{name}.yaml"
 
 
@@ -95,6 +96,7 @@ def add_calibration_routes(
         save_camera(saved, path)
         camera_config = next(c for c in site.cameras if c.name == name)
         supervisor.reload(camera_config.model_copy(update={"camera_file": path}))
+        live.posts = sorted(set(live.posts) | set(saved.zones.posts))
         pose = saved.floor.pose if saved.floor is not None else None
         return CalibrationResult(
             saved_to=str(path),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from service.config import SiteConfig
@@ -13,6 +14,12 @@ DEMO_CAMERA = SAMPLES / "intel_one_by_one.camera.yaml"
 
 
 def demo_site(data_dir: Path, port: int, speed: float = 1.0, loop: bool = True) -> SiteConfig:
+    """The sample as camera 'lobby'; its camera file is copied into the data folder, where the
+    calibration page may change it (the packaged copy stays as shipped)."""
+    camera_file = data_dir / "cameras" / "lobby.yaml"
+    if not camera_file.exists():
+        camera_file.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(DEMO_CAMERA, camera_file)
     return SiteConfig.model_validate(
         {
             "site": "demo",
@@ -20,7 +27,7 @@ def demo_site(data_dir: Path, port: int, speed: float = 1.0, loop: bool = True) 
                 {
                     "name": "lobby",
                     "source": str(DEMO_SAMPLE),
-                    "camera_file": str(DEMO_CAMERA),
+                    "camera_file": str(camera_file),
                     "loop": loop,
                     "replay_speed": speed,
                 }

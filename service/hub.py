@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -51,17 +51,34 @@ class Hub:
     def _deliver(self, message: LiveMessage) -> None:
         self.recent.append(message)
         for post, queue in self.subscribers:
-            if post is None or message.post in (None, post):
-                if queue.full():
-                    queue.get_nowait()  # a stalled listener loses its oldest message
-                queue.put_nowait(message)
+            if _for(post, message):
+                _offer(queue, message)
 
-    async def listen(self, post: str | None) -> AsyncIterator[LiveMessage]:
+    async def listen(
+        self, post: str | None, replay: bool = True
+    ) -> AsyncGenerator[LiveMessage, None]:
+        """The recent messages for ``post`` (if ``replay``), then each new one. Registering
+        and replaying happen in the loop's thread, so nothing published meanwhile is lost."""
         queue: asyncio.Queue[LiveMessage] = asyncio.Queue(QUEUE_SIZE)
         entry = (post, queue)
         self.subscribers.append(entry)
+        if replay:
+            for message in list(self.recent):
+                if _for(post, message):
+                    _offer(queue, message)
         try:
             while True:
                 yield await queue.get()
         finally:
             self.subscribers.remove(entry)
+
+
+def _for(post: str | None, message: LiveMessage) -> bool:
+    """Everything for a listener without a post; for a post, its own and unaddressed ones."""
+    return post is None or message.post in (None, post)
+
+
+def _offer(queue: asyncio.Queue[LiveMessage], message: LiveMessage) -> None:
+    if queue.full():
+        queue.get_nowait()  # a stalled listener loses its oldest message
+    queue.put_nowait(message)

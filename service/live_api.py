@@ -89,8 +89,6 @@ def add_live_routes(app: FastAPI, hub: Hub, audio_dir: Path, live: LiveState) ->
         """Server-Sent Events: the last prompts, then each new prompt, warning and event."""
 
         async def stream() -> AsyncIterator[str]:
-            for message in list(hub.recent):
-                yield f"data: {_as_text(message)}\n\n"
             async for message in hub.listen(post):
                 yield f"data: {_as_text(message)}\n\n"
 
@@ -110,8 +108,6 @@ def add_live_routes(app: FastAPI, hub: Hub, audio_dir: Path, live: LiveState) ->
             return
         await websocket.accept()
         try:
-            for message in list(hub.recent):
-                await websocket.send_text(_as_text(message))
             async for message in hub.listen(post):
                 await websocket.send_text(_as_text(message))
         except WebSocketDisconnect:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import queue
 import threading
 import time
 from collections.abc import Iterator
@@ -41,6 +42,7 @@ HEALTH_EVERY_S = 1.0
 BACKOFF_START_S = 1.0
 BACKOFF_MAX_S = 30.0
 STALL_S = 5.0  # no frame for this long: the camera counts as gone
+EVENT_WAIT_S = 5.0
 LIVE_VIEW_EVERY_S = 0.25
 RAW_EVERY_S = 2.0
 LIVE_VIEW_WIDTH = 640
@@ -244,6 +246,18 @@ def _post_of(event: Event) -> str | None:
     return post if isinstance(post, str) else None
 
 
+def _send(out: Any, message: HealthMessage | EventMessage | FrameMessage) -> None:
+    """Events wait (briefly) for room in the queue; views and health are dropped when the
+    parent is behind, so a runner never piles up memory or stops for long."""
+    try:
+        if isinstance(message, EventMessage):
+            out.put(message, timeout=EVENT_WAIT_S)
+        else:
+            out.put_nowait(message)
+    except queue.Full:
+        log.warning("camera %s: parent behind, %s dropped", message.camera, type(message).__name__)
+
+
 def run_camera(
     camera: CameraConfig,
     perception: PerceptionConfig,
@@ -258,13 +272,13 @@ def run_camera(
         try:
             source = open_camera(camera)
         except SourceError as error:
-            out.put(HealthMessage(camera.name, False, 0.0, 0, None, str(error)))
+            _send(out, HealthMessage(camera.name, False, 0.0, 0, None, str(error)))
             stop.wait(backoff)
             backoff = min(backoff * 2, BACKOFF_MAX_S)
             continue
         backoff = BACKOFF_START_S
         reason = _stream(camera, source, pipeline, out, stop)  # it closes the source
-        out.put(HealthMessage(camera.name, False, 0.0, 0, None, reason))
+        _send(out, HealthMessage(camera.name, False, 0.0, 0, None, reason))
         stop.wait(backoff)
 
 
@@ -290,7 +304,9 @@ def _stream(
         inference_ms = (time.perf_counter() - started) * 1000
         for event in judged.events:
             if event.phase == Phase.END:
-                out.put(EventMessage(camera.name, event.model_dump(mode="json"), _post_of(event)))
+                _send(
+                    out, EventMessage(camera.name, event.model_dump(mode="json"), _post_of(event))
+                )
                 captions = [*captions[-3:], _caption(event)]
         if time.monotonic() - last_view >= LIVE_VIEW_EVERY_S:
             last_view = time.monotonic()
@@ -299,12 +315,13 @@ def _stream(
                 last_raw = time.monotonic()
                 raw = raw_jpeg(frame.image)
             view = live_view(frame.image, result, pipeline, captions)
-            out.put(FrameMessage(camera.name, view, raw))
+            _send(out, FrameMessage(camera.name, view, raw))
         frames += 1
         last_frame_at = frame.timestamp
         elapsed = time.monotonic() - window_start
         if elapsed >= HEALTH_EVERY_S:
-            out.put(
+            _send(
+                out,
                 HealthMessage(
                     camera.name,
                     True,
@@ -313,7 +330,7 @@ def _stream(
                     last_frame_at,
                     None,
                     round(inference_ms, 1),
-                )
+                ),
             )
             frames, window_start = 0, time.monotonic()
     latest.stop()

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
@@ -31,8 +32,25 @@ class Service:
     hub: Hub
 
 
+def saved_calibration(site: SiteConfig, name: str) -> Path:
+    """Where the calibration page saves a camera's file when the site file names none."""
+    return site.storage.data_dir / "cameras" / f"{name}.yaml"
+
+
+def with_saved_calibrations(site: SiteConfig) -> SiteConfig:
+    """Cameras without a camera file use the one the calibration page saved, if any."""
+    cameras = [
+        c.model_copy(update={"camera_file": saved_calibration(site, c.name)})
+        if c.camera_file is None and saved_calibration(site, c.name).exists()
+        else c
+        for c in site.cameras
+    ]
+    return site.model_copy(update={"cameras": cameras})
+
+
 def build_service(site: SiteConfig) -> Service:
     site.storage.data_dir.mkdir(parents=True, exist_ok=True)
+    site = with_saved_calibrations(site)
     store = EventStore(site.database_url())
     live, hub = LiveState(), Hub()
     audio_dir = site.storage.data_dir / "prompts"
@@ -78,4 +96,11 @@ def site_posts(site: SiteConfig) -> set[str]:
 
 def serve(site: SiteConfig) -> None:
     service = build_service(site)
-    uvicorn.run(service.app, host=site.server.host, port=site.server.port, log_level="info")
+    # No access log: browsers pass tokens in query strings (audio, streams, pages).
+    uvicorn.run(
+        service.app,
+        host=site.server.host,
+        port=site.server.port,
+        log_level="info",
+        access_log=False,
+    )

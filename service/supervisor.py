@@ -8,6 +8,7 @@ import multiprocessing
 import queue
 import threading
 import time
+from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
 from typing import Any
 
@@ -19,12 +20,28 @@ from service.live import CameraHealth, LiveState
 from service.mqtt import MqttPublisher
 from service.runner import EventMessage, FrameMessage, HealthMessage, spawn_runner
 from service.speech import PromptVoice, SpeechError
-from service.store import EventStore
+from service.store import EventStore, StoredEvent
 
 log = logging.getLogger(__name__)
 RESTART_BACKOFF_S = (1.0, 2.0, 5.0, 10.0, 30.0)
 WATCH_EVERY_S = 0.5
+STOP_WAIT_S = 5.0
+STABLE_S = 60.0  # a runner up this long has its restart count reset
+QUEUE_SIZE = 200  # messages waiting per runner; a runner never blocks on live views
+STORE_TRIES = 3
 WARNING_TEXT = "迎宾超时，请注意"  # "greeting late, please attend"
+
+
+@dataclass
+class Runner:
+    """One camera's runner process with its own queue and stop flag: a runner that dies
+    mid-write can only spoil its own queue, which is replaced when it is restarted."""
+
+    name: str
+    process: BaseProcess
+    messages: Any
+    stop_flag: Any
+    started: float = field(default_factory=time.monotonic)
 
 
 class Supervisor:
@@ -39,15 +56,14 @@ class Supervisor:
     ) -> None:
         self.site, self.store, self.live, self.hub, self.voice = site, store, live, hub, voice
         self.mqtt = mqtt
-        context = multiprocessing.get_context("spawn")
-        self.messages: Any = context.Queue()
-        self.stop_flag = context.Event()
-        self.processes: dict[str, BaseProcess] = {}
+        self.context = multiprocessing.get_context("spawn")
+        self.runners: dict[str, Runner] = {}
         self.restarts: dict[str, int] = {}
+        self.next_restart: dict[str, float] = {}
         self._threads: list[threading.Thread] = []
         self._stopping = False
         self._dropped_seen: dict[str, int] = {}
-        self.reloading: set[str] = set()
+        self._lock = threading.Lock()
 
     def start(self) -> None:
         if self.voice is not None:
@@ -65,69 +81,107 @@ class Supervisor:
                 )
             )
             self._spawn(camera.name)
-        for target in (self._read, self._watch):
-            thread = threading.Thread(target=target, daemon=True, name=target.__name__)
-            thread.start()
-            self._threads.append(thread)
+        thread = threading.Thread(target=self._watch, daemon=True, name="watchdog")
+        thread.start()
+        self._threads.append(thread)
 
     def stop(self) -> None:
+        """Stop every runner by its flag, then take in what they still had to say."""
         self._stopping = True
-        self.stop_flag.set()
-        for process in self.processes.values():
-            process.join(timeout=5)
-            if process.is_alive():
-                process.terminate()
+        for runner in list(self.runners.values()):
+            runner.stop_flag.set()
+        for runner in list(self.runners.values()):
+            runner.process.join(timeout=STOP_WAIT_S)
+            if runner.process.is_alive():
+                runner.process.terminate()
+        for thread in self._threads:
+            thread.join(timeout=STOP_WAIT_S)
 
     def reload(self, camera: CameraConfig) -> None:
-        """Run a camera with new settings (e.g. a new calibration): its runner is stopped and
-        the watchdog starts it again with them."""
-        self.site.cameras = [camera if c.name == camera.name else c for c in self.site.cameras]
-        self.reloading.add(camera.name)
-        process = self.processes.get(camera.name)
-        if process is not None and process.is_alive():
-            process.terminate()
+        """Run a camera with new settings (e.g. a new calibration)."""
+        with self._lock:
+            self.site.cameras = [camera if c.name == camera.name else c for c in self.site.cameras]
+            runner = self.runners.get(camera.name)
+        if runner is not None:
+            runner.stop_flag.set()
+            runner.process.join(timeout=STOP_WAIT_S)
+            if runner.process.is_alive():
+                runner.process.terminate()
+        self._health(HealthMessage(camera.name, False, 0.0, 0, None, "reloading settings"))
+        self._spawn(camera.name)
 
     def _spawn(self, name: str) -> None:
-        camera = next(c for c in self.site.cameras if c.name == name)
-        self.processes[name] = spawn_runner(
-            camera, self.site.perception, self.site.rules, self.messages, self.stop_flag
+        with self._lock:
+            camera = next(c for c in self.site.cameras if c.name == name)
+            messages = self.context.Queue(QUEUE_SIZE)
+            stop_flag = self.context.Event()
+            process = spawn_runner(
+                camera, self.site.perception, self.site.rules, messages, stop_flag
+            )
+            runner = Runner(name, process, messages, stop_flag)
+            self.runners[name] = runner
+            self._dropped_seen[name] = 0
+        thread = threading.Thread(
+            target=self._read, args=(runner,), daemon=True, name=f"read-{name}"
         )
+        thread.start()
+        self._threads.append(thread)
 
     def _watch(self) -> None:
-        """Restart runners that died, with a growing pause; the others keep running."""
+        """Restart runners that died, each after its own growing pause; the others keep
+        running. A runner that stayed up a while starts its count again."""
         while not self._stopping:
-            for name, process in list(self.processes.items()):
-                if process.is_alive() or self._stopping:
-                    continue
-                if name in self.reloading:
-                    self.reloading.discard(name)
-                    self._health(HealthMessage(name, False, 0.0, 0, None, "reloading settings"))
-                    self._spawn(name)
-                    continue
-                count = self.restarts.get(name, 0)
-                self.restarts[name] = count + 1
-                reason = f"runner stopped (exit code {process.exitcode}); restarting"
-                self._health(HealthMessage(name, False, 0.0, 0, None, reason))
-                time.sleep(RESTART_BACKOFF_S[min(count, len(RESTART_BACKOFF_S) - 1)])
-                if not self._stopping:
-                    self._spawn(name)
+            try:
+                self._watch_once()
+            except Exception:  # the watchdog itself must not die
+                log.exception("watchdog round failed")
             time.sleep(WATCH_EVERY_S)
 
-    def _read(self) -> None:
-        while not self._stopping:
-            try:
-                message = self.messages.get(timeout=0.5)
-            except queue.Empty:
+    def _watch_once(self) -> None:
+        now = time.monotonic()
+        for name, runner in list(self.runners.items()):
+            if self._stopping or runner.process.is_alive() or self.runners.get(name) is not runner:
                 continue
+            if name not in self.next_restart:
+                if now - runner.started > STABLE_S:
+                    self.restarts[name] = 0
+                count = self.restarts.get(name, 0)
+                self.restarts[name] = count + 1
+                pause = RESTART_BACKOFF_S[min(count, len(RESTART_BACKOFF_S) - 1)]
+                self.next_restart[name] = now + pause
+                reason = (
+                    f"runner stopped (exit code {runner.process.exitcode}); "
+                    f"restarting in {pause:.0f} s"
+                )
+                self._health(HealthMessage(name, False, 0.0, 0, None, reason))
+            elif now >= self.next_restart[name]:
+                del self.next_restart[name]
+                self._spawn(name)
+
+    def _read(self, runner: Runner) -> None:
+        """Take one runner's messages until it is gone and its queue is empty."""
+        while True:
             try:
-                if isinstance(message, HealthMessage):
-                    self._health(message)
-                elif isinstance(message, EventMessage):
-                    self._event(message)
-                elif isinstance(message, FrameMessage):
-                    self.live.set_view(message.camera, message.jpeg, message.raw)
+                message = runner.messages.get(timeout=0.5)
+            except queue.Empty:
+                if not runner.process.is_alive():
+                    return
+                continue
+            except Exception:  # a queue spoiled by a runner that died mid-write
+                log.exception("camera %s: its message queue broke", runner.name)
+                return
+            try:
+                self._handle(message)
             except Exception:  # one bad message must not stop the service
                 log.exception("could not handle %r", message)
+
+    def _handle(self, message: object) -> None:
+        if isinstance(message, HealthMessage):
+            self._health(message)
+        elif isinstance(message, EventMessage):
+            self._event(message)
+        elif isinstance(message, FrameMessage):
+            self.live.set_view(message.camera, message.jpeg, message.raw)
 
     def _health(self, message: HealthMessage) -> None:
         previous = self.live.cameras.get(message.camera)
@@ -157,7 +211,7 @@ class Supervisor:
 
     def _event(self, message: EventMessage) -> None:
         event = Event.model_validate(message.event)
-        stored = self.store.add_event(message.camera, event, post=message.post)  # committed
+        stored = self._store(message.camera, event, message.post)  # committed
         door_post = self.site.rules.greeting.door_post
         if event.type == "greeting_prompt":
             text = self.site.rules.greeting.prompt_text
@@ -167,6 +221,18 @@ class Supervisor:
             self._publish("warning", stored.id, message.camera, event, door_post, WARNING_TEXT)
         else:
             self._publish("event", stored.id, message.camera, event, message.post, None)
+
+    def _store(self, camera: str, event: Event, post: str | None) -> StoredEvent:
+        """Commit an event, retrying a database that hiccups; nothing is published before."""
+        for attempt in range(STORE_TRIES):
+            try:
+                return self.store.add_event(camera, event, post=post)
+            except Exception:
+                if attempt == STORE_TRIES - 1:
+                    raise
+                log.warning("storing a %s event failed; retrying", event.type)
+                time.sleep(0.2 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     def _publish(
         self,

@@ -28,7 +28,9 @@ def _app() -> tuple[FastAPI, str]:
 
 
 APP, TOKEN = _app()
-schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
+schema = schemathesis.openapi.from_asgi(
+    "/openapi.json", APP, headers={"Authorization": f"Bearer {TOKEN}"}
+)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -42,7 +44,7 @@ def scratch_store() -> Iterator[None]:
 
 @schema.parametrize()
 @settings(max_examples=40, deadline=None)
-def test_no_server_errors(case: schemathesis.Case) -> None:  # type: ignore[type-arg]
+def test_no_server_errors(case: schemathesis.Case) -> None:  # type: ignore[type-arg,untyped-decorator]
     response = case.call(headers={"Authorization": f"Bearer {TOKEN}"})
     assert response.status_code < 500, response.text
     case.validate_response(response)
@@ -52,7 +54,9 @@ def test_every_route_but_health_needs_a_token() -> None:
     from fastapi.testclient import TestClient
 
     with TestClient(APP) as client:
-        for path in schema.raw_schema["paths"]:
+        for path in [*schema.raw_schema["paths"], "/openapi.json", "/docs", "/redoc"]:
             concrete = path.replace("{name}", "lobby")
-            expected = 200 if path == "/health" else 401
+            expected = 200 if path == "/health" else 401 if path != "/redoc" else 404
             assert client.get(concrete).status_code == expected, path
+        docs = client.get("/docs", headers={"Authorization": f"Bearer {TOKEN}"})
+        assert docs.status_code == 200 and "swagger" in docs.text.lower()

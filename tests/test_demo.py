@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -34,8 +35,15 @@ def test_demo_serves_the_sample_and_prints_working_links(tmp_path: Path) -> None
         start_new_session=True,
     )
     try:
-        assert process.stdout is not None
-        lines = [process.stdout.readline() for _ in range(4)]
+        output = process.stdout
+        assert output is not None
+        lines: list[str] = []
+        reader = threading.Thread(
+            target=lambda: lines.extend(output.readline() for _ in range(4)), daemon=True
+        )
+        reader.start()
+        reader.join(timeout=60)
+        assert len(lines) == 4, f"the demo printed {lines}"
         dashboard = next(line.split()[-1] for line in lines if line.startswith("dashboard"))
         deadline = time.time() + 60
         status = 0

@@ -7,6 +7,7 @@ camera. Problems a user can fix raise ``SourceError`` with one line saying what 
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -169,7 +170,7 @@ class LiveCameraSource:
     live = True
 
     def __init__(self, target: str | int) -> None:
-        self.description = str(target)
+        self.description = without_password(str(target))
         self.stopped_early: str | None = None
         if isinstance(target, int):
             self.capture = cv2.VideoCapture(target)
@@ -221,6 +222,11 @@ def _to_rgb(decoded: av.VideoFrame) -> np.ndarray:
     if decoded.format.name == "yuv420p" and decoded.width % 2 == 0 and decoded.height % 2 == 0:
         return np.asarray(cv2.cvtColor(decoded.to_ndarray(), cv2.COLOR_YUV2RGB_I420))
     return np.asarray(decoded.to_ndarray(format="rgb24"))
+
+
+def without_password(url: str) -> str:
+    """rtsp://user:secret@host/... -> rtsp://user:***@host/... (for messages people see)."""
+    return re.sub(r"^([a-z]+://[^:/@]+):[^@/]*@", r"\1:***@", url)
 
 
 def open_source(spec: str) -> FrameSource:

@@ -1,0 +1,60 @@
+"""The live hub: per-post delivery, replay of recent messages, stalled listeners."""
+
+from __future__ import annotations
+
+import asyncio
+
+from service.hub import QUEUE_SIZE, Hub, LiveMessage
+
+
+def _message(event_id: int, post: str | None) -> LiveMessage:
+    return LiveMessage(
+        kind="prompt",
+        event_id=event_id,
+        camera="lobby",
+        type="greeting_prompt",
+        post=post,
+        text="t",
+        captured_at=0.0,
+        published_at=0.0,
+    )
+
+
+def test_posts_replay_and_order() -> None:
+    async def scenario() -> tuple[list[int], list[int]]:
+        hub = Hub()
+        hub.attach(asyncio.get_running_loop())
+        hub._deliver(_message(1, "door_post"))
+        hub._deliver(_message(2, "counter_1"))
+        door = hub.listen("door_post")
+        everyone = hub.listen(None)
+        door_seen = [(await anext(door)).event_id]  # replay: only its own post
+        all_seen = [(await anext(everyone)).event_id, (await anext(everyone)).event_id]
+        hub.publish(_message(3, None))  # unaddressed: for every listener
+        hub.publish(_message(4, "counter_1"))
+        door_seen.append((await anext(door)).event_id)
+        all_seen += [(await anext(everyone)).event_id, (await anext(everyone)).event_id]
+        await door.aclose()
+        await everyone.aclose()
+        assert hub.subscribers == []
+        return door_seen, all_seen
+
+    door_seen, all_seen = asyncio.run(scenario())
+    assert door_seen == [1, 3]
+    assert all_seen == [1, 2, 3, 4]
+
+
+def test_a_stalled_listener_keeps_the_newest() -> None:
+    async def scenario() -> int:
+        hub = Hub()
+        listener = hub.listen(None, replay=False)
+        first = asyncio.ensure_future(anext(listener))
+        await asyncio.sleep(0)
+        for event_id in range(QUEUE_SIZE + 10):
+            hub._deliver(_message(event_id, None))
+        await first
+        received = [(await anext(listener)).event_id for _ in range(QUEUE_SIZE - 1)]
+        await listener.aclose()
+        return received[-1]
+
+    assert asyncio.run(scenario()) == QUEUE_SIZE + 9
