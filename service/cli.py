@@ -166,7 +166,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     print(f"dashboard (viewer token):  {base}/dashboard?token={tokens['viewer']}")
     print(f"earpiece page:             {base}/earpiece?token={tokens['earpiece']}")
-    print(f"API docs:                  {base}/docs   (admin token: {tokens['admin']})")
+    print(f"API docs (admin):          {base}/docs?token={tokens['admin']}")
     print("stop with Ctrl-C")
     serve(site)
     return 0
