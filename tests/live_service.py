@@ -12,7 +12,7 @@ from pathlib import Path
 import uvicorn
 
 from service.config import SiteConfig
-from service.server import build_service
+from service.server import Service, build_service
 from service.store import EventStore
 
 SAMPLES = Path(__file__).resolve().parents[1] / "service" / "samples"
@@ -43,12 +43,14 @@ def sample_site(data_dir: Path, port: int) -> SiteConfig:
 
 @contextmanager
 def running_service(
-    site: SiteConfig, roles: tuple[str, ...]
+    site: SiteConfig, roles: tuple[str, ...], started: list[Service] | None = None
 ) -> Iterator[tuple[str, dict[str, str]]]:
-    """The service's address and a token per role."""
+    """The service's address and a token per role (``started`` receives the service)."""
     with EventStore(site.database_url()) as store:
         tokens = {role: store.create_token(role, f"test-{role}") for role in roles}
     service = build_service(site)
+    if started is not None:
+        started.append(service)
     server = uvicorn.Server(
         uvicorn.Config(service.app, host="127.0.0.1", port=site.server.port, log_level="warning")
     )

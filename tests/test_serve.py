@@ -4,6 +4,8 @@ WebSocket, its audio, and the stored event behind it."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 from collections.abc import Iterator
 
@@ -11,6 +13,7 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
+from service.server import Service
 from tests.live_service import free_port, running_service, sample_site
 
 
@@ -62,3 +65,36 @@ def test_a_socket_without_a_token_is_refused(running: tuple[str, str]) -> None:
     address, _ = running
     with pytest.raises(Exception, match="HTTP 403"), connect(f"ws://{address}/ws/live") as socket_:
         socket_.recv(timeout=5)
+
+
+def test_a_crashed_runner_is_restarted(tmp_path_factory: pytest.TempPathFactory) -> None:
+    site = sample_site(tmp_path_factory.mktemp("crash"), free_port())
+    services: list[Service] = []
+    with running_service(site, ("viewer",), services) as (address, tokens):
+        headers = {"Authorization": f"Bearer {tokens['viewer']}"}
+
+        def camera() -> dict[str, object]:
+            cameras: list[dict[str, object]] = httpx.get(
+                f"http://{address}/api/cameras", headers=headers
+            ).json()
+            return cameras[0]
+
+        deadline = time.time() + 60
+        while not camera()["online"] and time.time() < deadline:
+            time.sleep(0.5)
+        runner = services[0].supervisor.runners["lobby"]
+        assert runner.process.pid is not None
+        os.kill(runner.process.pid, signal.SIGKILL)
+        seen_error = None
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            state = camera()
+            if not state["online"] and state["error"]:
+                seen_error = state["error"]
+            if seen_error and state["online"]:
+                break
+            assert httpx.get(f"http://{address}/health").status_code == 200
+            time.sleep(0.3)
+        assert seen_error is not None and "runner stopped" in str(seen_error)
+        assert camera()["online"], "the runner was not restarted"
+        assert services[0].supervisor.runners["lobby"] is not runner
