@@ -5,7 +5,7 @@
 # peer: libGL/GLib for mediapipe's OpenCV build, EGL/GLES for mediapipe itself.
 # Runs as root (CI) or through sudo.
 set -euo pipefail
-packages=(libgl1 libglib2.0-0 libegl1 libgles2 chromium fonts-noto-cjk mosquitto)
+packages=(libgl1 libglib2.0-0 libegl1 libgles2 chromium fonts-noto-cjk mosquitto libpango-1.0-0 libpangoft2-1.0-0 poppler-utils)
 packages+=(python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly)  # RTSP test camera: tests/rtsp_server.py
 missing=()
 for package in "${packages[@]}"; do

@@ -11,13 +11,15 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, PlainTextResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ConfigDict
 
 from rules.events import EventType
 from service.config import SiteConfig
 from service.live import CameraHealth, LiveState
+from service.report import build_report
+from service.report_render import MEDIA_TYPES, Format, render
 from service.store import EventStore, StoredEvent, TokenInfo
 
 Role = Literal["admin", "viewer", "earpiece"]
@@ -145,6 +147,27 @@ def create_app(site: SiteConfig, store: EventStore, live: LiveState) -> FastAPI:
             after_id=after_id,
             limit=limit,
         )
+
+    @app.get("/api/report", responses=UNAUTHORISED, tags=["reports"])
+    def report(
+        _: Viewer,
+        start: Annotated[float, Query(description="Shift start (epoch s).")],
+        end: Annotated[float, Query(description="Shift end (epoch s).")],
+        post: Annotated[str | None, Query(max_length=64)] = None,
+        format: Annotated[Format, Query()] = "html",  # the query's name
+    ) -> Response:
+        """The shift report as HTML, PDF, CSV or JSON."""
+        events = store.events(since=start, until=end, post=post, limit=1_000_000)
+        built = build_report(
+            events,
+            site=site.site,
+            start=start,
+            end=end,
+            post=post,
+            bow_target_deg=site.rules.bow.target_deg,
+            bow_tolerance_deg=site.rules.bow.tolerance_deg,
+        )
+        return Response(render(built, format), media_type=MEDIA_TYPES[format])
 
     @app.get("/api/config", responses=UNAUTHORISED, tags=["service"])
     def config(_: Admin) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from service.analyze import analyze
 from service.backends import BACKENDS, BackendError
 from service.calibrate_cli import add_calibrate_parser
 from service.config import SiteError
-from service.service_cli import add_serve_parser, add_token_parser
+from service.service_cli import add_report_parser, add_serve_parser, add_token_parser
 from vision.config import PerceptionConfig
 from vision.sources import SourceError
 
@@ -302,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_calibrate_parser(commands)
     add_token_parser(commands)
     add_serve_parser(commands)
+    add_report_parser(commands)
 
     models_parser = commands.add_parser("models", help="model files")
     models_commands = models_parser.add_subparsers(dest="models_command", required=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -81,3 +82,65 @@ def add_serve_parser(commands: Any) -> None:
     )
     parser.add_argument("--config", required=True, help="the site file (SITE.yaml)")
     parser.set_defaults(handler=cmd_serve)
+
+
+def parse_shift(text: str) -> tuple[float, float]:
+    """START/END in ISO 8601 (local time unless a zone is given) -> epoch seconds."""
+    try:
+        start_text, end_text = text.split("/")
+        start = datetime.fromisoformat(start_text).timestamp()
+        end = datetime.fromisoformat(end_text).timestamp()
+    except ValueError:
+        raise SiteError(
+            f"--shift {text!r}: give START/END like 2026-11-30T08:30/2026-11-30T17:00"
+        ) from None
+    if end <= start:
+        raise SiteError(f"--shift {text!r}: the end is not after the start")
+    return start, end
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from service.report import build_report
+    from service.report_render import render
+
+    site = load_site(Path(args.config))
+    start, end = parse_shift(args.shift)
+    with _store(args) as store:
+        events = store.events(since=start, until=end, post=args.post, limit=1_000_000)
+    report = build_report(
+        events,
+        site=site.site,
+        start=start,
+        end=end,
+        post=args.post,
+        bow_target_deg=site.rules.bow.target_deg,
+        bow_tolerance_deg=site.rules.bow.tolerance_deg,
+    )
+    out = Path(args.out)
+    out.write_bytes(render(report, args.format))
+    print(
+        f"wrote {out}: {report.events} events, {report.arrivals} arrivals, "
+        f"{len(report.bow_depths)} bows" + (" (no events in this shift)" if report.empty else "")
+    )
+    return 0
+
+
+def add_report_parser(commands: Any) -> None:
+    from service.report_render import FORMATS
+
+    parser = commands.add_parser(
+        "report",
+        help="the post-shift etiquette report",
+        description="Greetings (on time, missed, latencies), bows against the standard, "
+        "gestures, posture lapses, per staff member, and the worst moments, for one shift.",
+    )
+    parser.add_argument("--config", required=True, help="the site file (SITE.yaml)")
+    parser.add_argument(
+        "--shift",
+        required=True,
+        help="START/END, e.g. 2026-11-30T08:30/2026-11-30T17:00 (local time)",
+    )
+    parser.add_argument("--post", help="only this staff post")
+    parser.add_argument("--format", choices=FORMATS, default="html")
+    parser.add_argument("--out", required=True, help="file to write")
+    parser.set_defaults(handler=cmd_report)

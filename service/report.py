@@ -1,0 +1,228 @@
+"""Post-shift etiquette reports: what happened in a shift, per post and staff member, from the
+stored events (the numbers; the formats are in service/report_render.py)."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.store import StoredEvent
+
+WORST_MOMENTS = 8
+HISTOGRAM_EDGES = (0, 5, 10, 15, 20, 25, 30, 40, 60, 90)
+
+
+class StaffSummary(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    track: int
+    camera: str
+    bows: int
+    bows_to_standard: int
+    bow_depths: list[float]
+    welcome_gestures: int
+    guiding_gestures: int
+    greetings: int
+    posture_lapses: int
+    posture_off_s: float
+
+
+class Moment(BaseModel):
+    """One of the shift's worst moments, for the trainer to look at."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: int
+    camera: str
+    start: float
+    what: str
+    severity: float = Field(description="Larger is worse; the list is sorted by it.")
+
+
+class ShiftReport(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    site: str
+    start: float
+    end: float
+    post: str | None
+    events: int
+    arrivals: int
+    first_customer_at: float | None
+    prompts: int
+    greetings_on_time: int
+    greetings_missed: int
+    greeting_latencies_s: list[float]
+    bow_target_deg: float
+    bow_tolerance_deg: float
+    bow_depths: list[float]
+    bows_to_standard: int
+    bow_verdicts: dict[str, int]
+    welcome_gestures: int
+    guiding_gestures: int
+    posture_lapses: int
+    posture_off_s: float
+    staff: list[StaffSummary]
+    worst: list[Moment]
+
+    @property
+    def empty(self) -> bool:
+        return self.events == 0
+
+    @property
+    def on_time_share(self) -> float | None:
+        total = self.greetings_on_time + self.greetings_missed
+        return self.greetings_on_time / total if total else None
+
+    @property
+    def median_latency_s(self) -> float | None:
+        return statistics.median(self.greeting_latencies_s) if self.greeting_latencies_s else None
+
+    def shift_label(self) -> str:
+        fmt = "%Y-%m-%d %H:%M"
+        start = datetime.fromtimestamp(self.start).strftime(fmt)
+        return f"{start} – {datetime.fromtimestamp(self.end).strftime(fmt)}"
+
+
+def _number(values: dict[str, object], key: str) -> float | None:
+    value = values.get(key)
+    return float(value) if isinstance(value, int | float) else None
+
+
+@dataclass
+class _Tally:
+    """One staff member's counts while the events are read."""
+
+    depths: list[float] = field(default_factory=list)
+    standard: int = 0
+    welcome: int = 0
+    guiding: int = 0
+    greetings: int = 0
+    lapses: int = 0
+    off_s: float = 0.0
+
+    def summary(self, camera: str, track: int) -> StaffSummary:
+        return StaffSummary(
+            track=track,
+            camera=camera,
+            bows=len(self.depths),
+            bows_to_standard=self.standard,
+            bow_depths=[round(d, 1) for d in self.depths],
+            welcome_gestures=self.welcome,
+            guiding_gestures=self.guiding,
+            greetings=self.greetings,
+            posture_lapses=self.lapses,
+            posture_off_s=round(self.off_s, 1),
+        )
+
+
+def build_report(
+    events: list[StoredEvent],
+    *,
+    site: str,
+    start: float,
+    end: float,
+    post: str | None,
+    bow_target_deg: float,
+    bow_tolerance_deg: float,
+) -> ShiftReport:
+    """Aggregate one shift's stored events."""
+    kinds = Counter(e.type for e in events)
+    staff: dict[tuple[str, int], _Tally] = defaultdict(_Tally)
+    depths: list[float] = []
+    latencies: list[float] = []
+    worst: list[Moment] = []
+    verdicts: Counter[str] = Counter()
+    off_total = 0.0
+    first_customer = None
+    for event in events:
+        values = event.values
+        tally = staff[(event.camera, event.track)]
+        if event.type == "customer_arrived" and first_customer is None:
+            first_customer = event.start
+        elif event.type == "bow" and event.role == "staff":
+            depth = _number(values, "peak_deg") or 0.0
+            tally.depths.append(depth)
+            depths.append(depth)
+            verdicts[event.verdict or "unknown"] += 1
+            if event.verdict == "to_standard":
+                tally.standard += 1
+            elif event.verdict in ("too_shallow", "too_deep", "rushed"):
+                worst.append(
+                    Moment(
+                        event_id=event.id,
+                        camera=event.camera,
+                        start=event.start,
+                        what=f"bow {depth:.0f}° ({event.verdict}), #{event.track}",
+                        severity=abs(depth - bow_target_deg),
+                    )
+                )
+        elif event.type == "welcome_gesture" and event.role == "staff":
+            tally.welcome += 1
+        elif event.type == "guiding_gesture" and event.role == "staff":
+            tally.guiding += 1
+        elif event.type == "greeting":
+            latency = _number(values, "latency_s")
+            if latency is not None:
+                latencies.append(latency)
+            tally.greetings += 1
+        elif event.type == "greeting_missed":
+            worst.append(
+                Moment(
+                    event_id=event.id,
+                    camera=event.camera,
+                    start=event.start,
+                    what="greeting missed",
+                    severity=100.0,
+                )
+            )
+        elif event.type == "posture":
+            off = _number(values, "off_s") or 0.0
+            off_total += off
+            tally.lapses += 1
+            tally.off_s += off
+            reasons = values.get("reasons")
+            listed = ", ".join(str(r) for r in reasons) if isinstance(reasons, list) else ""
+            worst.append(
+                Moment(
+                    event_id=event.id,
+                    camera=event.camera,
+                    start=event.start,
+                    what=f"posture off {off:.0f} s ({listed}), #{event.track}",
+                    severity=10.0 + off,
+                )
+            )
+    low, high = bow_target_deg - bow_tolerance_deg, bow_target_deg + bow_tolerance_deg
+    summaries = [
+        tally.summary(camera, track)
+        for (camera, track), tally in sorted(staff.items())
+        if tally.depths or tally.welcome or tally.guiding or tally.greetings or tally.lapses
+    ]
+    return ShiftReport(
+        site=site,
+        start=start,
+        end=end,
+        post=post,
+        events=len(events),
+        arrivals=kinds["customer_arrived"],
+        first_customer_at=first_customer,
+        prompts=kinds["greeting_prompt"],
+        greetings_on_time=kinds["greeting"],
+        greetings_missed=kinds["greeting_missed"],
+        greeting_latencies_s=[round(v, 3) for v in latencies],
+        bow_target_deg=bow_target_deg,
+        bow_tolerance_deg=bow_tolerance_deg,
+        bow_depths=[round(d, 1) for d in depths],
+        bows_to_standard=sum(1 for d in depths if low <= d <= high),
+        bow_verdicts=dict(verdicts),
+        welcome_gestures=kinds["welcome_gesture"],
+        guiding_gestures=kinds["guiding_gesture"],
+        posture_lapses=kinds["posture"],
+        posture_off_s=round(off_total, 1),
+        staff=summaries,
+        worst=sorted(worst, key=lambda m: -m.severity)[:WORST_MOMENTS],
+    )

@@ -1,0 +1,142 @@
+"""A shift report as JSON, CSV, HTML (charts inline) or PDF (WeasyPrint, CJK font embedded)."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import jinja2
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+
+from service.report import HISTOGRAM_EDGES, ShiftReport
+
+Format = Literal["html", "pdf", "csv", "json"]
+FORMATS: tuple[Format, ...] = ("html", "pdf", "csv", "json")
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC")
+CJK_FONT_DIR = Path("/usr/share/fonts/opentype/noto")
+TEMPLATE = Path(__file__).resolve().parent / "web" / "report.html.j2"
+
+
+@cache
+def _font() -> str:
+    """A font family that has Chinese glyphs (Debian's fonts-noto-cjk), for the charts."""
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    if not names.intersection(CJK_FONTS):
+        # matplotlib's font cache may predate the fonts' installation: add them by path.
+        for path in sorted(CJK_FONT_DIR.glob("NotoSansCJK*-Regular.tt[cf]")):
+            font_manager.fontManager.addfont(str(path))
+        names = {f.name for f in font_manager.fontManager.ttflist}
+    return next((family for family in CJK_FONTS if family in names), "DejaVu Sans")
+
+
+def _png(figure: Figure) -> str:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    plt.close(figure)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def charts(report: ShiftReport) -> dict[str, str]:
+    """Base64 PNG charts: bow depths against the standard, greeting latencies."""
+    plt.rcParams["font.family"] = _font()
+    found: dict[str, str] = {}
+    if report.bow_depths:
+        figure, axis = plt.subplots(figsize=(6, 2.6))
+        axis.hist(report.bow_depths, bins=list(HISTOGRAM_EDGES), color="#5c6bc0", edgecolor="white")
+        low = report.bow_target_deg - report.bow_tolerance_deg
+        high = report.bow_target_deg + report.bow_tolerance_deg
+        axis.axvspan(
+            low, high, color="#66bb6a", alpha=0.25, label=f"标准 standard {low:g}–{high:g}°"
+        )
+        axis.set_xlabel("鞠躬深度 bow depth (°)")
+        axis.set_ylabel("次数 count")
+        axis.legend(loc="upper right", fontsize=8)
+        found["bows"] = _png(figure)
+    if report.greeting_latencies_s:
+        figure, axis = plt.subplots(figsize=(6, 2.4))
+        axis.hist(report.greeting_latencies_s, bins=12, color="#26a69a", edgecolor="white")
+        axis.set_xlabel("迎宾用时 greeting latency (s)")
+        axis.set_ylabel("次数 count")
+        found["latency"] = _png(figure)
+    return found
+
+
+def _clock(timestamp: float | None) -> str:
+    return "—" if timestamp is None else datetime.fromtimestamp(timestamp).strftime("%H:%M:%S")
+
+
+def report_html(report: ShiftReport) -> str:
+    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    environment.filters["clock"] = _clock
+    template = environment.from_string(TEMPLATE.read_text(encoding="utf-8"))
+    return template.render(report=report, charts=charts(report))
+
+
+def report_pdf(report: ShiftReport) -> bytes:
+    from weasyprint import HTML
+
+    pdf: bytes = HTML(string=report_html(report)).write_pdf()
+    return pdf
+
+
+def report_csv(report: ShiftReport) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["section", "item", "value"])
+    for key in (
+        "events",
+        "arrivals",
+        "prompts",
+        "greetings_on_time",
+        "greetings_missed",
+        "bows_to_standard",
+        "welcome_gestures",
+        "guiding_gestures",
+        "posture_lapses",
+        "posture_off_s",
+    ):
+        writer.writerow(["shift", key, getattr(report, key)])
+    writer.writerow(["shift", "bows", len(report.bow_depths)])
+    for staff in report.staff:
+        who = f"{staff.camera}#{staff.track}"
+        for key in (
+            "bows",
+            "bows_to_standard",
+            "welcome_gestures",
+            "guiding_gestures",
+            "greetings",
+            "posture_lapses",
+            "posture_off_s",
+        ):
+            writer.writerow(["staff " + who, key, getattr(staff, key)])
+    for moment in report.worst:
+        writer.writerow(["worst", _clock(moment.start), f"{moment.camera}: {moment.what}"])
+    return buffer.getvalue()
+
+
+def render(report: ShiftReport, form: Format) -> bytes:
+    if form == "json":
+        return report.model_dump_json(indent=2).encode("utf-8")
+    if form == "csv":
+        return report_csv(report).encode("utf-8")
+    if form == "html":
+        return report_html(report).encode("utf-8")
+    return report_pdf(report)
+
+
+MEDIA_TYPES: dict[Format, str] = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+}
