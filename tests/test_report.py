@@ -30,7 +30,7 @@ from service.config import SiteConfig
 from service.live import LiveState
 from service.report import build_report
 from service.report_render import FORMATS, _font, render
-from service.store import EventStore
+from service.store import EventStore, StoredEvent
 
 SHIFT_START = datetime(2026, 11, 30, 9, 0).timestamp()
 SHIFT_END = SHIFT_START + 8 * 3600
@@ -224,3 +224,37 @@ def test_report_command_and_api(
         )
         assert response.status_code == 200 and response.content.startswith(b"%PDF")
         assert client.get("/api/report", params={"start": 0, "end": 1}).status_code == 401
+
+
+def test_a_shift_with_arrivals_but_no_greetings_or_bows() -> None:
+    events = [e for _, e, _ in _events(60) if e.type in ("customer_arrived", "greeting_missed")]
+    store_like = [
+        StoredEvent(
+            id=i + 1,
+            camera="lobby",
+            type=e.type,
+            phase=e.phase.value,
+            track=e.track,
+            role=e.role,
+            start=e.start,
+            end=e.end,
+            peak=e.peak,
+            values=e.values.model_dump(mode="json"),
+            verdict=e.verdict,
+            post=None,
+            created_at=datetime(2026, 11, 30),
+        )
+        for i, e in enumerate(events)
+    ]
+    report = build_report(
+        store_like,
+        site="b",
+        start=SHIFT_START,
+        end=SHIFT_END,
+        post=None,
+        bow_target_deg=15.0,
+        bow_tolerance_deg=5.0,
+    )
+    assert report.arrivals == 10 and report.greetings_missed == 10 and not report.bow_depths
+    for form in FORMATS:
+        assert render(report, form)
