@@ -24,6 +24,7 @@ from service.store import EventStore, StoredEvent, TokenInfo
 
 Role = Literal["admin", "viewer", "earpiece"]
 MAX_ID = 2**63 - 1  # the database's integer range
+MAX_TIME = 32503680000.0  # year 3000: keeps times finite and printable
 
 
 class Health(BaseModel):
@@ -127,8 +128,12 @@ def create_app(site: SiteConfig, store: EventStore, live: LiveState) -> FastAPI:
     )
     def events(
         _: Viewer,
-        since: Annotated[float | None, Query(description="Start time from (epoch s).")] = None,
-        until: Annotated[float | None, Query(description="Start time up to (epoch s).")] = None,
+        since: Annotated[
+            float | None, Query(ge=0, le=MAX_TIME, description="Start time from (epoch s).")
+        ] = None,
+        until: Annotated[
+            float | None, Query(ge=0, le=MAX_TIME, description="Start time up to (epoch s).")
+        ] = None,
         type: Annotated[list[EventType] | None, Query()] = None,  # the query's name
         camera: Annotated[str | None, Query(max_length=64)] = None,
         post: Annotated[str | None, Query(max_length=64)] = None,
@@ -148,11 +153,22 @@ def create_app(site: SiteConfig, store: EventStore, live: LiveState) -> FastAPI:
             limit=limit,
         )
 
-    @app.get("/api/report", responses=UNAUTHORISED, tags=["reports"])
+    @app.get(
+        "/api/report",
+        response_class=Response,
+        responses={
+            **UNAUTHORISED,
+            200: {
+                "content": {media: {} for media in MEDIA_TYPES.values()},
+                "description": "The report in the asked format.",
+            },
+        },
+        tags=["reports"],
+    )
     def report(
         _: Viewer,
-        start: Annotated[float, Query(description="Shift start (epoch s).")],
-        end: Annotated[float, Query(description="Shift end (epoch s).")],
+        start: Annotated[float, Query(ge=0, le=MAX_TIME, description="Shift start (epoch s).")],
+        end: Annotated[float, Query(ge=0, le=MAX_TIME, description="Shift end (epoch s).")],
         post: Annotated[str | None, Query(max_length=64)] = None,
         format: Annotated[Format, Query()] = "html",  # the query's name
     ) -> Response:
