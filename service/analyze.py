@@ -15,7 +15,9 @@ from calibration.zones import FloorZones
 from rules.config import RulesConfig
 from rules.engine import RulesEngine, SceneContext
 from service.backends import BackendName, create_perception
+from service.clips import ClipRecorder
 from service.drawing import draw_people
+from service.privacy import FaceBlurrer
 from service.tracks_file import EventsWriter, TracksWriter
 from service.video_writer import Mp4Writer
 from vision.config import PerceptionConfig
@@ -24,6 +26,17 @@ from vision.sources import open_source
 
 TRACKS_FILE = "tracks.jsonl"
 EVENTS_FILE = "events.jsonl"
+CLIPS_FOLDER = "clips"
+
+
+def face_blurrer() -> FaceBlurrer:
+    from models.face_detector import FaceDetector
+    from models.runtime import OnnxNetwork
+
+    name = "face_detection_full_range"
+    return FaceBlurrer(FaceDetector(OnnxNetwork(name), name))
+
+
 ANNOTATED_FILE = "annotated.mp4"
 
 
@@ -69,6 +82,7 @@ def analyze(
     progress: bool = True,
     camera: CameraFile | None = None,
     rules_config: RulesConfig | None = None,
+    clips: bool = False,
 ) -> AnalyzeSummary:
     """Process every frame of ``source_spec``; write tracks.jsonl, events.jsonl (and
     annotated.mp4). ``camera`` gives floor positions, gravity and zones."""
@@ -97,12 +111,18 @@ def analyze(
         bar = stack.enter_context(
             tqdm(total=source.frame_count(), unit="frame", disable=None if progress else True)
         )
+        recorder: ClipRecorder | None = None
+        if clips:
+            recorder = ClipRecorder(out_dir / CLIPS_FOLDER, source.fps() or 25.0, face_blurrer())
+            stack.callback(recorder.close)
         last_time = 0.0
         for frame in source.frames():
             result = placement.place(perception.process(frame))
             judged = engine.update(result)
             writer.write(result, judged)
             events.write(judged.events)
+            if recorder is not None:
+                recorder.add(frame.image, result, judged.events)
             last_time = frame.timestamp
             if video is not None:
                 video.write(draw_people(frame.image, result), frame.timestamp)

@@ -73,6 +73,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         config=_perception_config(args),
         camera=camera,
         rules_config=rules,
+        clips=args.clips,
     )
     for line in summary.lines():
         print(line, file=sys.stderr if line.startswith("warning") else sys.stdout)
@@ -226,6 +227,12 @@ def build_parser() -> argparse.ArgumentParser:
     analyze_parser.add_argument("--out", required=True, help="output folder")
     analyze_parser.add_argument(
         "--camera", help="camera file (etiquette calibrate): floor positions, gravity, zones"
+    )
+    analyze_parser.add_argument(
+        "--clips",
+        action="store_true",
+        help="also write coaching clips (missed greetings, bows, posture lapses; faces of "
+        "customers blurred) into DIR/clips with an index clips.jsonl",
     )
     analyze_parser.add_argument(
         "--rules",
