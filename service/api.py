@@ -21,8 +21,8 @@ from service.live import CameraHealth, LiveState
 from service.report import build_report
 from service.report_render import MEDIA_TYPES, Format, render
 from service.store import EventStore, StoredEvent, TokenInfo
+from service.store_models import Role
 
-Role = Literal["admin", "viewer", "earpiece"]
 MAX_ID = 2**63 - 1  # the database's integer range
 MAX_TIME = 32503680000.0  # year 3000: keeps times finite and printable
 

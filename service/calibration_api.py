@@ -18,9 +18,8 @@ from calibration.floor_fit import fit_floor, with_floor
 from service.api import Admin, Problem
 from service.config import SiteConfig
 from service.live import LiveState
+from service.live_api import WEB
 from service.supervisor import Supervisor
-
-WEB = Path(__file__).resolve().parent / "web"
 
 
 class CalibrationRequest(BaseModel):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from service.config import SiteConfig
 from service.store import EventStore
+from service.store_models import ROLES
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 DEMO_SAMPLE = SAMPLES / "intel_one_by_one.mp4"
@@ -43,8 +44,8 @@ def demo_tokens(site: SiteConfig) -> dict[str, str]:
     site.storage.data_dir.mkdir(parents=True, exist_ok=True)
     with EventStore(site.database_url()) as store:
         names = {info.name for info in store.tokens()}
-        tokens = {}
-        for role in ("admin", "viewer", "earpiece"):
+        tokens: dict[str, str] = {}
+        for role in ROLES:
             name = f"demo-{role}"
             if name in names:
                 store.revoke_token(name)

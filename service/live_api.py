@@ -17,11 +17,12 @@ from service.hub import Hub, LiveMessage
 from service.live import LiveState
 from service.speech import mime_type
 from service.store import EventStore, TokenInfo
+from service.store_models import ROLES
 
 WEB = Path(__file__).resolve().parent / "web"
 MJPEG_EVERY_S = 0.25
 AUDIO_NAME = re.compile(r"^[0-9a-f]{16,64}\.(ogg|wav)$")
-LISTENERS = ("admin", "viewer", "earpiece")
+LISTENERS = ROLES  # every role may listen
 Listener = Annotated[TokenInfo, authorised(*LISTENERS)]
 
 

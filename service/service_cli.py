@@ -9,8 +9,7 @@ from typing import Any
 
 from service.config import SiteError, load_site
 from service.store import EventStore
-
-ROLES = ("admin", "viewer", "earpiece")
+from service.store_models import ROLES
 
 
 def _store(args: argparse.Namespace) -> EventStore:

@@ -12,6 +12,7 @@ from pathlib import Path
 import uvicorn
 
 from service.config import SiteConfig
+from service.demo import demo_site
 from service.server import Service, build_service
 from service.store import EventStore
 
@@ -25,20 +26,8 @@ def free_port() -> int:
 
 
 def sample_site(data_dir: Path, port: int) -> SiteConfig:
-    """The bundled sample replayed as the lobby camera (a customer arrives at ~7.5 s)."""
-    return SiteConfig.model_validate(
-        {
-            "cameras": [
-                {
-                    "name": "lobby",
-                    "source": str(SAMPLES / "intel_one_by_one.mp4"),
-                    "camera_file": str(SAMPLES / "intel_one_by_one.camera.yaml"),
-                }
-            ],
-            "storage": {"data_dir": str(data_dir)},
-            "server": {"port": port},
-        }
-    )
+    """The bundled sample replayed once as the lobby camera (a customer arrives at ~7.5 s)."""
+    return demo_site(data_dir, port, loop=False)
 
 
 @contextmanager

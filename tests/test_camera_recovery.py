@@ -14,7 +14,6 @@ import json
 import os
 import selectors
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from websockets.sync.client import connect
 
 from service.config import load_site
 from service.store import EventStore
+from tests.live_service import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "service" / "samples"
@@ -52,12 +52,6 @@ GST_PROBE = (
 )
 OFFLINE_WITHIN_S = 15.0
 ONLINE_AGAIN_WITHIN_S = 40.0  # the runner's reconnect backoff is at most 30 s
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _gstreamer_problem() -> str | None:
@@ -168,7 +162,7 @@ class Service:
 
 
 def _write_site(folder: Path, camera: dict[str, Any], prompts: bool) -> tuple[Path, int]:
-    port = _free_port()
+    port = free_port()
     site_file = folder / "site.yaml"
     site = {
         "site": "recovery-test",
@@ -281,7 +275,7 @@ def _comes_back(client: httpx.Client, service: Service, camera: RtspCamera) -> N
 def test_a_camera_that_disappears_goes_offline_and_comes_back(
     gstreamer: None, tmp_path: Path
 ) -> None:
-    camera = RtspCamera(_free_port(), tmp_path / "rtsp.log")
+    camera = RtspCamera(free_port(), tmp_path / "rtsp.log")
     camera.start()
     try:
         site_file, port = _write_site(

@@ -26,6 +26,7 @@ from pydantic import ValidationError
 
 from service.hub import LiveMessage
 from service.mqtt import MqttConfig, MqttPublisher, set_nodelay, topic_for
+from tests.live_service import free_port
 
 LATENCY_LIMIT_MS = 20.0
 
@@ -55,13 +56,6 @@ def mosquitto_bin() -> str:
         if found is None:
             pytest.fail("mosquitto was installed but cannot be found")
     return found
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass

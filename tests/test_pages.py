@@ -74,6 +74,7 @@ def test_calibration_page_saves_a_camera_file_from_clicked_points(
     site = sample_site(tmp_path, free_port())
     # A camera with no calibration yet: the page must create its file.
     site.cameras[0] = site.cameras[0].model_copy(update={"camera_file": None})
+    (tmp_path / "cameras" / "lobby.yaml").unlink()
     marks = [
         ((150, 425), (-1.0, 2.0)),
         ((620, 425), (1.0, 2.0)),
