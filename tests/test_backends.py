@@ -13,8 +13,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("mediapipe")
-
 from models.mediapipe_tasks import Hands
 from models.runtime import OnnxNetwork
 from tests.conftest import VIDEO

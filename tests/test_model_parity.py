@@ -16,14 +16,13 @@ from typing import Any
 import cv2
 import numpy as np
 import pytest
+from ai_edge_litert import interpreter  # the test extra
 from numpy.typing import NDArray
 
 from models import runtime
 from models.build.build import SOURCES, download_wheel
 from models.runtime import ModelFileError, OnnxNetwork, load_manifest
 from tests.conftest import SHARED_DATA
-
-interpreter = pytest.importorskip("ai_edge_litert.interpreter")
 
 DATA = SHARED_DATA
 WHEEL_CACHE = Path.home() / ".cache" / "etiquette" / "wheels"
@@ -192,7 +191,6 @@ def test_build_reproduces_the_shipped_files(wheel: Path, tmp_path: Path) -> None
 
 
 def test_task_bundles_reproduce_the_shipped_ones(wheel: Path, tmp_path: Path) -> None:
-    pytest.importorskip("mediapipe")
     from models.build.tasks import build_task_bundles, extract_modules
 
     shipped = Path(runtime.__file__).parent / "tasks"

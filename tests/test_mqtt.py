@@ -43,7 +43,7 @@ def mosquitto_bin() -> str:
     found = _find_mosquitto()
     if found is None:
         if os.geteuid() != 0:
-            pytest.skip("mosquitto is not installed and installing it needs root")
+            pytest.fail("mosquitto is missing: run scripts/install-system-deps.sh as root")
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         for command in (
             ["apt-get", "update", "-qq"],
