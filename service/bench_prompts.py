@@ -23,7 +23,8 @@ from vision.sources import VideoFileSource
 CLIP_SECONDS_MARGIN = 5.0
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port nobody listens on now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -38,7 +39,7 @@ def _clip_seconds() -> float:
 
 def bench_prompts(loops: int, speed: float) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="etiquette-bench-") as folder:
-        site = demo_site(Path(folder), _free_port(), speed=speed, loop=True)
+        site = demo_site(Path(folder), free_port(), speed=speed, loop=True)
         token = demo_tokens(site)["earpiece"]
         service = build_service(site)
         server = uvicorn.Server(

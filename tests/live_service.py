@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -11,18 +10,14 @@ from pathlib import Path
 
 import uvicorn
 
+from service.bench_prompts import free_port
 from service.config import SiteConfig
 from service.demo import demo_site
 from service.server import Service, build_service
 from service.store import EventStore
 
 SAMPLES = Path(__file__).resolve().parents[1] / "service" / "samples"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+__all__ = ["SAMPLES", "free_port", "running_service", "sample_site"]
 
 
 def sample_site(data_dir: Path, port: int) -> SiteConfig:
