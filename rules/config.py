@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class Section(BaseModel):
@@ -178,6 +178,11 @@ class GreetingConfig(Section):
     window_s: float = Field(
         3.0, gt=0, description="A greeting must start within this many seconds of the arrival."
     )
+    on_time_s: float = Field(
+        2.0,
+        gt=0,
+        description="A greeting that starts within this many seconds of the arrival is on time; later, but within window_s, it is late.",
+    )
     early_s: float = Field(
         1.0,
         ge=0,
@@ -195,6 +200,16 @@ class GreetingConfig(Section):
     prompt_text: str = Field(
         "客户进门，请迎宾", description="What the earpieces say when a customer arrives."
     )
+
+    @model_validator(mode="after")
+    def _on_time_inside_window(self) -> GreetingConfig:
+        if self.on_time_s > self.window_s:
+            raise ValueError(
+                f"greeting.on_time_s ({self.on_time_s:g} s) must not exceed "
+                f"greeting.window_s ({self.window_s:g} s): a late greeting must still start "
+                "inside the window"
+            )
+        return self
 
 
 class RulesConfig(Section):

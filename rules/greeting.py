@@ -1,6 +1,7 @@
 """Door arrivals and greeting timing: each arrival opens a greeting opportunity (customers
 arriving together share one); a bow or welcome gesture by the door-post staff member that
-starts within the window (or up to early_s before the arrival) answers it.
+starts within the window (or up to early_s before the arrival) answers it: on time if it starts
+within on_time_s of the arrival, late after that; an unanswered opportunity is missed.
 
 Acts are only known some time after they start (a bow once it has lasted min_duration_s, a
 gesture once it has ended), so an opportunity whose window has passed stays open while the
@@ -162,9 +163,14 @@ class GreetingTimer:
             values=MissedValues(customers=len(opportunity.customers), staff_present=staff_present),
         )
 
+    def _timeliness(self, latency_s: float) -> str:
+        """on_time or late; a greeting begun before the arrival (within early_s) is on time."""
+        return "on_time" if latency_s <= self.config.on_time_s else "late"
+
     def _greeting(self, opportunity: Opportunity, finished: list[StaffAct]) -> Event:
         first = min(finished, key=lambda a: a.start)
         bow = next((a for a in finished if a.kind == "bow"), None)
+        latency = round(first.start - opportunity.arrival, 3)
         return Event(
             type="greeting",
             phase=Phase.END,
@@ -173,12 +179,12 @@ class GreetingTimer:
             start=first.start,
             end=max(a.end for a in finished),
             values=GreetingValues(
-                latency_s=round(first.start - opportunity.arrival, 3),
+                latency_s=latency,
                 by_track=first.track,
                 bow_deg=None if bow is None or bow.bow is None else bow.bow.peak_deg,
                 bow_verdict=None if bow is None else bow.bow_verdict,
                 gesture=any(a.kind == "welcome_gesture" for a in finished),
                 customers=len(opportunity.customers),
             ),
-            verdict="on_time",
+            verdict=self._timeliness(latency),
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,13 +12,18 @@ import numpy as np
 from tqdm import tqdm
 
 from calibration.camera_file import CameraFile
+from calibration.overlay import zone_outlines
 from calibration.zones import FloorZones
+from models.face_detector import FaceDetector
+from models.runtime import OnnxNetwork
 from rules.config import RulesConfig
 from rules.engine import RulesEngine, SceneContext
 from service.backends import BackendName, create_perception
-from service.clips import ClipRecorder
+from service.clip_config import ClipConfig
+from service.clips import ClipRecorder, ClipWriter
 from service.drawing import draw_people
 from service.privacy import FaceBlurrer
+from service.store_models import NewClip
 from service.tracks_file import EventsWriter, TracksWriter
 from service.video_writer import Mp4Writer
 from vision.config import PerceptionConfig
@@ -27,14 +33,12 @@ from vision.sources import open_source
 TRACKS_FILE = "tracks.jsonl"
 EVENTS_FILE = "events.jsonl"
 CLIPS_FOLDER = "clips"
+CLIPS_INDEX = "clips.jsonl"
 
 
-def face_blurrer() -> FaceBlurrer:
-    from models.face_detector import FaceDetector
-    from models.runtime import OnnxNetwork
-
+def face_blurrer(blur_staff: bool = False) -> FaceBlurrer:
     name = "face_detection_full_range"
-    return FaceBlurrer(FaceDetector(OnnxNetwork(name), name))
+    return FaceBlurrer(FaceDetector(OnnxNetwork(name), name), blur_staff=blur_staff)
 
 
 ANNOTATED_FILE = "annotated.mp4"
@@ -64,6 +68,29 @@ class AnalyzeSummary:
         return text
 
 
+def offline_recorder(
+    folder: Path, camera: CameraFile | None, config: ClipConfig | None
+) -> ClipRecorder:
+    """Clips written as the analysis goes, each listed in ``folder/clips.jsonl``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    index = folder / CLIPS_INDEX
+
+    def listed(clip: NewClip) -> None:
+        with index.open("a", encoding="utf-8") as out:
+            out.write(json.dumps(clip.model_dump(mode="json"), ensure_ascii=False) + "\n")
+
+    outlines = []
+    if camera is not None and camera.floor is not None:
+        outlines = zone_outlines(camera, camera.floor)
+    config = config or ClipConfig()
+    return ClipRecorder(
+        ClipWriter(folder, outlines, min_free_mb=config.min_free_mb),
+        face_blurrer(config.blur_staff),
+        config,
+        on_clip=listed,
+    )
+
+
 def scene_context(camera: CameraFile | None) -> SceneContext:
     """What the rules need from a camera file: gravity and zones."""
     if camera is None:
@@ -83,6 +110,7 @@ def analyze(
     camera: CameraFile | None = None,
     rules_config: RulesConfig | None = None,
     clips: bool = False,
+    clip_config: ClipConfig | None = None,
 ) -> AnalyzeSummary:
     """Process every frame of ``source_spec``; write tracks.jsonl, events.jsonl (and
     annotated.mp4). ``camera`` gives floor positions, gravity and zones."""
@@ -113,7 +141,7 @@ def analyze(
         )
         recorder: ClipRecorder | None = None
         if clips:
-            recorder = ClipRecorder(out_dir / CLIPS_FOLDER, source.fps() or 25.0, face_blurrer())
+            recorder = offline_recorder(out_dir / CLIPS_FOLDER, camera, clip_config)
             stack.callback(recorder.close)
         last_time = 0.0
         for frame in source.frames():
@@ -122,7 +150,7 @@ def analyze(
             writer.write(result, judged)
             events.write(judged.events)
             if recorder is not None:
-                recorder.add(frame.image, result, judged.events)
+                recorder.add(frame.image, result, judged.people, judged.events)
             last_time = frame.timestamp
             if video is not None:
                 video.write(draw_people(frame.image, result), frame.timestamp)

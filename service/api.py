@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from rules.events import EventType
 from service.config import SiteConfig
 from service.live import CameraHealth, LiveState
-from service.report import build_report
+from service.report import shift_report
 from service.report_render import MEDIA_TYPES, Format, render
 from service.store import EventStore, StoredEvent, TokenInfo
 from service.store_models import Role
@@ -173,16 +173,7 @@ def create_app(site: SiteConfig, store: EventStore, live: LiveState) -> FastAPI:
         format: Annotated[Format, Query()] = "html",  # the query's name
     ) -> Response:
         """The shift report as HTML, PDF, CSV or JSON."""
-        events = store.events(since=start, until=end, post=post, limit=1_000_000)
-        built = build_report(
-            events,
-            site=site.site,
-            start=start,
-            end=end,
-            post=post,
-            bow_target_deg=site.rules.bow.target_deg,
-            bow_tolerance_deg=site.rules.bow.tolerance_deg,
-        )
+        built = shift_report(store, site, start, end, post)
         return Response(render(built, format), media_type=MEDIA_TYPES[format])
 
     @app.get("/api/config", responses=UNAUTHORISED, tags=["service"])

@@ -1,112 +1,292 @@
-"""Coaching clips written offline: a few seconds before and after chosen events, with the
-skeletons and verdict drawn and customers' faces blurred before anything is kept."""
+"""Coaching clips: a few seconds before and after chosen events, with the skeletons, zones,
+trunk angles and the verdict drawn, and customers' faces blurred before a frame is kept even
+in memory. Used by the camera runners (live) and by `etiquette analyze --clips` (offline).
+"""
 
 from __future__ import annotations
 
-import json
+import errno
+import logging
+import os
+import queue
+import shutil
+import threading
+import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
 
-from rules.events import Event
-from service.drawing import draw_people
+from calibration.overlay import Outline
+from rules.engine import PersonRules
+from rules.events import BowValues, Event, PostureValues
+from service.clip_config import ALL_REASONS, ClipConfig
+from service.drawing import draw_captions, draw_outlines, draw_people
 from service.privacy import FaceBlurrer
+from service.store_models import ClipReason, NewClip
 from service.video_writer import Mp4Writer
 from vision.frame import FrameResult
 
+log = logging.getLogger(__name__)
 BAD_BOWS = ("too_shallow", "too_deep", "rushed")
+NOMINAL_FPS = 10.0  # frames carry their own timestamps; this only seeds the encoder
+RECHECK_DISK_S = 30.0
 
 
-class ClipConfig(BaseModel):
-    """Which events get a clip, and how much around them."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    pre_s: float = Field(3.0, ge=0, le=30, description="Seconds kept before the event.")
-    post_s: float = Field(3.0, ge=0, le=30, description="Seconds kept after the event.")
-    max_event_s: float = Field(
-        20.0, gt=0, description="Longer events are cut to their last seconds."
-    )
-    blur_staff: bool = Field(False, description="Also blur staff faces (customers' always are).")
-
-
-def wanted(event: Event) -> str | None:
+def wanted(event: Event, reasons: list[ClipReason] | None = None) -> ClipReason | None:
     """Why this event deserves a clip (None: it does not). Bows and posture are coached for
     staff only."""
+    reason: ClipReason | None = None
     if event.type == "greeting_missed":
-        return "missed_greeting"
-    if event.role != "staff":
+        reason = "missed_greeting"
+    elif event.type == "greeting" and event.verdict == "late":
+        reason = "late_greeting"
+    elif event.role != "staff":
         return None
-    if event.type == "bow" and event.verdict in BAD_BOWS:
-        return "bow_off_standard"
-    if event.type == "bow" and event.verdict == "to_standard":
-        return "good_bow"
-    if event.type == "posture":
-        return "posture_lapse"
-    return None
+    elif event.type == "bow" and event.verdict in BAD_BOWS:
+        reason = "bow_off_standard"
+    elif event.type == "bow" and event.verdict == "to_standard":
+        reason = "good_bow"
+    elif event.type == "posture":
+        reason = "posture_lapse"
+    if reason is None or reason not in (ALL_REASONS if reasons is None else reasons):
+        return None
+    return reason
+
+
+def describe(event: Event) -> str:
+    """One line for the clip: what happened, the measured value and the verdict."""
+    values = event.values
+    if isinstance(values, BowValues):
+        what = f"bow {values.peak_deg:.0f} deg"
+    elif isinstance(values, PostureValues):
+        what = f"posture off {values.off_s:.0f} s: {', '.join(values.reasons)}"
+    elif event.type == "greeting_missed":
+        what = "customer not greeted"
+    else:
+        latency = getattr(values, "latency_s", None)
+        what = f"greeting after {latency:.1f} s" if isinstance(latency, float) else event.type
+    verdict = f" - {event.verdict}" if event.verdict else ""
+    return f"#{event.track} {what}{verdict}"
+
+
+def person_labels(people: dict[int, PersonRules]) -> dict[int, str]:
+    """Role and trunk angle per track, drawn beside each id."""
+    labels = {}
+    for track, person in people.items():
+        angle = "" if person.trunk_deg is None else f" {person.trunk_deg:.0f} deg"
+        labels[track] = f"{person.role.value}{angle}"
+    return labels
+
+
+@dataclass(frozen=True)
+class KeptFrame:
+    """A frame in the ring buffer: already blurred, JPEG-compressed, with what to draw."""
+
+    timestamp: float
+    jpeg: bytes
+    result: FrameResult
+    labels: dict[int, str]
 
 
 @dataclass
-class _Clip:
-    writer: Mp4Writer
-    path: Path
+class PendingClip:
+    event: Event
+    reason: ClipReason
     end: float
-    record: dict[str, object]
+    frames: list[KeptFrame]
+
+
+class LowDiskSpaceError(OSError):
+    """Less free space than the configured minimum."""
+
+
+@dataclass
+class ClipWriter:
+    """Turns a finished pending clip into an MP4 under ``folder``."""
+
+    folder: Path
+    outlines: list[Outline]
+    min_free_mb: float
+    subfolder: Callable[[float], str] = lambda _start: ""
+
+    def write(self, clip: PendingClip) -> NewClip:
+        """Write the file (via a temporary name, so a half-written clip is never seen)."""
+        relative = Path(self.subfolder(clip.event.start)) / _file_name(clip)
+        path = self.folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        free_mb = shutil.disk_usage(path.parent).free / 1e6
+        if free_mb < self.min_free_mb:
+            raise LowDiskSpaceError(
+                errno.ENOSPC,
+                f"only {free_mb:.0f} MB free in {path.parent}, "
+                f"below clips.min_free_mb ({self.min_free_mb:.0f} MB)",
+            )
+        partial = path.with_suffix(".part.mp4")
+        caption = [describe(clip.event)]
+        try:
+            writer = Mp4Writer(partial, NOMINAL_FPS)
+            try:
+                for kept in clip.frames:
+                    writer.write(self._picture(kept, caption), kept.timestamp)
+            finally:
+                writer.close()
+            os.replace(partial, path)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        event = clip.event
+        first, last = clip.frames[0].timestamp, clip.frames[-1].timestamp
+        return NewClip(
+            reason=clip.reason,
+            event_type=event.type,
+            track=event.track,
+            role=event.role,
+            verdict=event.verdict,
+            post=getattr(event.values, "post", None),
+            event_start=event.start,
+            clip_start=first,
+            duration_s=round(last - first, 3),
+            file=relative.as_posix(),
+            size_bytes=path.stat().st_size,
+            summary=caption[0],
+        )
+
+    def _picture(self, kept: KeptFrame, caption: list[str]) -> np.ndarray:
+        bgr = cv2.imdecode(np.frombuffer(kept.jpeg, np.uint8), cv2.IMREAD_COLOR)
+        if bgr is None:  # our own JPEG: cannot happen short of memory corruption
+            raise ValueError("a kept frame could not be decoded")
+        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        canvas = draw_people(rgb, kept.result, kept.labels)
+        draw_outlines(canvas, self.outlines)
+        draw_captions(canvas, caption)
+        return canvas
+
+
+def _file_name(clip: PendingClip) -> str:
+    stamp = time.strftime("%H%M%S", time.localtime(clip.event.start))
+    hundredths = int(clip.event.start * 100) % 100
+    return f"{clip.reason}_{stamp}{hundredths:02d}_track{clip.event.track}.mp4"
+
+
+OnClip = Callable[[NewClip], None]
+OnPause = Callable[[str | None], None]  # the reason clip writing is paused; None: resumed
 
 
 @dataclass
 class ClipRecorder:
-    """Keeps recent frames (already blurred and drawn, as JPEG) and writes clips."""
+    """Keeps the last seconds of frames (blurred) and writes a clip around each wanted event.
 
-    folder: Path
-    fps: float
+    With ``background`` the files are written by a thread, so a camera runner keeps up with
+    its camera meanwhile. When the disk is (nearly) full, clips are skipped and ``on_pause``
+    says why, until enough space is free again; nothing crashes.
+    """
+
+    writer: ClipWriter
     blur: FaceBlurrer
     config: ClipConfig = field(default_factory=ClipConfig)
-    written: list[dict[str, object]] = field(default_factory=list)
-    _recent: deque[tuple[float, bytes]] = field(default_factory=deque)
-    _open: list[_Clip] = field(default_factory=list)
+    on_clip: OnClip = lambda _clip: None
+    on_pause: OnPause = lambda _reason: None
+    background: bool = False
+    jpeg_quality: int = 85
+    skipped: int = 0
+    paused: str | None = None
+    _recent: deque[KeptFrame] = field(default_factory=deque)
+    _open: list[PendingClip] = field(default_factory=list)
+    _jobs: queue.Queue[PendingClip | None] = field(default_factory=queue.Queue)
+    _thread: threading.Thread | None = None
+    _paused_at: float = 0.0
 
-    def add(self, image: np.ndarray, result: FrameResult, events: list[Event]) -> None:
-        """One frame (RGB) with what perception and the rules made of it."""
-        picture = draw_people(self.blur(image, result.people), result)
-        frame = cv2.imencode(".jpg", cv2.cvtColor(picture, cv2.COLOR_RGB2BGR))[1].tobytes()
-        now = result.timestamp
-        self._recent.append((now, frame))
-        keep = self.config.pre_s + self.config.max_event_s
-        while self._recent and now - self._recent[0][0] > keep:
+    def add(
+        self,
+        image: np.ndarray,
+        result: FrameResult,
+        people: dict[int, PersonRules],
+        events: list[Event],
+    ) -> None:
+        """One RGB frame with what perception and the rules made of it."""
+        blurred = self.blur(image, result.people)
+        ok, jpeg = cv2.imencode(
+            ".jpg",
+            cv2.cvtColor(blurred, cv2.COLOR_RGB2BGR),
+            [cv2.IMWRITE_JPEG_QUALITY, self.jpeg_quality],
+        )
+        if not ok:
+            return
+        kept = KeptFrame(result.timestamp, bytes(jpeg), result, person_labels(people))
+        self._recent.append(kept)
+        horizon = self.config.pre_s + self.config.max_event_s
+        while self._recent and kept.timestamp - self._recent[0].timestamp > horizon:
             self._recent.popleft()
         for clip in list(self._open):
-            clip.writer.write(picture, now)
-            if now >= clip.end:
-                self._finish(clip)
+            clip.frames.append(kept)
+            if kept.timestamp >= clip.end:
+                self._open.remove(clip)
+                self._submit(clip)
         for event in events:
-            reason = wanted(event)
+            reason = wanted(event, self.config.reasons)
             if reason is not None:
                 self._start(event, reason)
 
-    def _start(self, event: Event, reason: str) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+    def _start(self, event: Event, reason: ClipReason) -> None:
         begin = max(event.start - self.config.pre_s, event.end - self.config.max_event_s)
-        path = self.folder / f"{reason}_{event.start:010.2f}_track{event.track}.mp4"
-        writer = Mp4Writer(path, self.fps)
-        for timestamp, jpeg in self._recent:
-            bgr = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
-            if timestamp >= begin and bgr is not None:
-                writer.write(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), timestamp)
-        record: dict[str, object] = {"file": path.name, "reason": reason, **event.record()}
-        self._open.append(_Clip(writer, path, event.end + self.config.post_s, record))
+        frames = [kept for kept in self._recent if kept.timestamp >= begin]
+        self._open.append(PendingClip(event, reason, event.end + self.config.post_s, frames))
 
-    def _finish(self, clip: _Clip) -> None:
-        clip.writer.close()
-        self._open.remove(clip)
-        self.written.append(clip.record)
-        with (self.folder / "clips.jsonl").open("a", encoding="utf-8") as index:
-            index.write(json.dumps(clip.record, ensure_ascii=False) + "\n")
+    def _submit(self, clip: PendingClip) -> None:
+        if not clip.frames:
+            return
+        if not self.background:
+            self._write(clip)
+            return
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._work, daemon=True, name="clip-writer")
+            self._thread.start()
+        self._jobs.put(clip)
+
+    def _work(self) -> None:
+        while (clip := self._jobs.get()) is not None:
+            self._write(clip)
+
+    def _write(self, clip: PendingClip) -> None:
+        if self.paused is not None and time.monotonic() - self._paused_at < RECHECK_DISK_S:
+            self.skipped += 1
+            return
+        try:
+            written = self.writer.write(clip)
+        except OSError as error:
+            self.skipped += 1
+            if self.paused is None:
+                log.warning("clip writing paused: %s", error)
+            self.paused, self._paused_at = _disk_problem(error), time.monotonic()
+            self.on_pause(self.paused)
+            return
+        except Exception:  # a clip must never take the camera down
+            log.exception("could not write a %s clip", clip.reason)
+            self.skipped += 1
+            return
+        if self.paused is not None:
+            self.paused = None
+            self.on_pause(None)
+        self.on_clip(written)
 
     def close(self) -> None:
+        """Write the clips still open with the frames they have, and wait for the writer."""
         for clip in list(self._open):
-            self._finish(clip)
+            self._open.remove(clip)
+            self._submit(clip)
+        if self._thread is not None:
+            self._jobs.put(None)
+            self._thread.join()
+            self._thread = None
+
+
+def _disk_problem(error: OSError) -> str:
+    if isinstance(error, LowDiskSpaceError):
+        return f"clip writing paused: {error.strerror}; free space or lower clips.quota_mb"
+    if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return f"clip writing paused: the disk is full ({os.strerror(error.errno)}); free space"
+    return f"clip writing paused: {error}"

@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from rules.config import RulesConfig
+from service.clip_config import ClipConfig
 from service.mqtt import MqttConfig
 from vision.config import PerceptionConfig
 
@@ -82,6 +83,7 @@ class SiteConfig(Section):
     storage: StorageConfig = Field(default_factory=StorageConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)
     prompts: PromptConfig = Field(default_factory=PromptConfig)
+    clips: ClipConfig = Field(default_factory=ClipConfig)
     mqtt: MqttConfig | None = Field(
         None, description="Also publish prompts and events to an MQTT broker."
     )
@@ -100,6 +102,10 @@ class SiteConfig(Section):
         if url:
             return url
         return f"sqlite:///{(self.storage.data_dir / 'events.db').resolve()}"
+
+    def clips_dir(self) -> Path:
+        """Where coaching clips are written: one folder per camera and day."""
+        return self.storage.data_dir / "clips"
 
     def redacted(self) -> dict[str, Any]:
         """The configuration to show people: no passwords."""

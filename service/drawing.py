@@ -5,6 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from calibration.overlay import Outline
 from vision.frame import FrameResult
 from vision.joints import BODY_BONES, HAND_BONES, HandSide
 
@@ -19,8 +20,11 @@ def track_color(track_id: int) -> tuple[int, int, int]:
     return int(r), int(g), int(b)
 
 
-def draw_people(image: np.ndarray, result: FrameResult) -> np.ndarray:
-    """A copy of an RGB frame with every person's skeleton, hands, box and id."""
+def draw_people(
+    image: np.ndarray, result: FrameResult, labels: dict[int, str] | None = None
+) -> np.ndarray:
+    """A copy of an RGB frame with every person's skeleton, hands, box and id (followed by
+    ``labels[id]``, e.g. the role and trunk angle, when given)."""
     canvas = image.copy()
     people = result.people
     thickness = max(1, round(max(image.shape[:2]) / 400))
@@ -49,7 +53,8 @@ def draw_people(image: np.ndarray, result: FrameResult) -> np.ndarray:
                     )
         x1, y1, x2, y2 = (int(v) for v in people.boxes[row])
         cv2.rectangle(canvas, (x1, y1), (x2, y2), color, 1)
-        label = f"#{int(people.track_ids[row])}"
+        track = int(people.track_ids[row])
+        label = f"#{track} {labels[track]}" if labels and track in labels else f"#{track}"
         cv2.putText(
             canvas,
             label,
@@ -61,6 +66,35 @@ def draw_people(image: np.ndarray, result: FrameResult) -> np.ndarray:
             cv2.LINE_AA,
         )
     return canvas
+
+
+def draw_outlines(rgb: np.ndarray, outlines: list[Outline]) -> None:
+    """Zone outlines (BGR colours, as calibration gives them) drawn in place on an RGB frame."""
+    for points, (blue, green, red) in outlines:
+        cv2.polylines(
+            rgb, [np.round(points).astype(np.int32)], False, (red, green, blue), 2, cv2.LINE_AA
+        )
+
+
+def draw_captions(rgb: np.ndarray, lines: list[str]) -> None:
+    """Lines of text at the top left, white on a dark band so they read on any background."""
+    if not lines:
+        return
+    scale = max(0.5, rgb.shape[1] / 1100)
+    step = round(30 * scale)
+    band = rgb[: step * len(lines) + step // 2]
+    band[:] = (band * 0.45).astype(rgb.dtype)
+    for row, text in enumerate(lines):
+        cv2.putText(
+            rgb,
+            text,
+            (8, step * (row + 1) - step // 5),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            scale * 0.9,
+            (255, 255, 255),
+            max(1, round(scale * 2)),
+            cv2.LINE_AA,
+        )
 
 
 def _pt(point: np.ndarray) -> tuple[int, int]:

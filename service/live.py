@@ -20,6 +20,9 @@ class CameraHealth(BaseModel):
     dropped_frames: int = Field(description="Stale frames skipped to stay real time, in total.")
     last_frame_at: float | None = Field(description="Capture time of the last frame (epoch s).")
     error: str | None = Field(description="Why the camera is offline, if it is.")
+    clips_paused: str | None = Field(
+        None, description="Why coaching clips are not being written (e.g. the disk is full)."
+    )
 
 
 @dataclass
@@ -36,6 +39,12 @@ class LiveState:
     def set_camera(self, health: CameraHealth) -> None:
         with self._lock:
             self.cameras[health.name] = health
+
+    def set_clips_paused(self, camera: str, reason: str | None) -> None:
+        with self._lock:
+            health = self.cameras.get(camera)
+            if health is not None:
+                self.cameras[camera] = health.model_copy(update={"clips_paused": reason})
 
     def set_view(self, camera: str, jpeg: bytes, raw: bytes | None = None) -> None:
         with self._lock:

@@ -21,3 +21,8 @@ PROMPT_LATENCY_S = Histogram(
     "From the capture of the arrival frame to the prompt's publication",
     buckets=(0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0),
 )
+CLIPS_WRITTEN = Counter("etiquette_clips_written_total", "Coaching clips written", ["camera"])
+CLIPS_PAUSED = Gauge(
+    "etiquette_clips_paused", "1 while clip writing is paused (disk full)", ["camera"]
+)
+CLIPS_DELETED = Counter("etiquette_clips_deleted_total", "Clips deleted by retention")

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.store import StoredEvent
+from service.config import SiteConfig
+from service.store import EventStore, StoredEvent
 
 WORST_MOMENTS = 8
 HISTOGRAM_EDGES = (0, 5, 10, 15, 20, 25, 30, 40, 60, 90)
@@ -41,6 +43,9 @@ class Moment(BaseModel):
     start: float
     what: str
     severity: float = Field(description="Larger is worse; the list is sorted by it.")
+    clip_id: int | None = Field(
+        None, description="The coaching clip of this event, if one was kept."
+    )
 
 
 class ShiftReport(BaseModel):
@@ -55,6 +60,7 @@ class ShiftReport(BaseModel):
     first_customer_at: float | None
     prompts: int
     greetings_on_time: int
+    greetings_late: int
     greetings_missed: int
     greeting_latencies_s: list[float]
     bow_target_deg: float
@@ -75,7 +81,7 @@ class ShiftReport(BaseModel):
 
     @property
     def on_time_share(self) -> float | None:
-        total = self.greetings_on_time + self.greetings_missed
+        total = self.greetings_on_time + self.greetings_late + self.greetings_missed
         return self.greetings_on_time / total if total else None
 
     @property
@@ -129,16 +135,31 @@ def build_report(
     post: str | None,
     bow_target_deg: float,
     bow_tolerance_deg: float,
+    clips: Mapping[int, int] | None = None,
 ) -> ShiftReport:
-    """Aggregate one shift's stored events."""
+    """Aggregate one shift's stored events. ``clips`` maps a stored event id to its coaching
+    clip's id, so that the worst moments link to what the trainer can watch."""
+    clip_of = clips or {}
     kinds = Counter(e.type for e in events)
     staff: dict[tuple[str, int], _Tally] = defaultdict(_Tally)
     depths: list[float] = []
     latencies: list[float] = []
     worst: list[Moment] = []
     verdicts: Counter[str] = Counter()
+    late = 0
     off_total = 0.0
     first_customer = None
+
+    def moment(event: StoredEvent, what: str, severity: float) -> Moment:
+        return Moment(
+            event_id=event.id,
+            camera=event.camera,
+            start=event.start,
+            what=what,
+            severity=severity,
+            clip_id=clip_of.get(event.id),
+        )
+
     for event in events:
         values = event.values
         tally = staff[(event.camera, event.track)]
@@ -152,15 +173,8 @@ def build_report(
             if event.verdict == "to_standard":
                 tally.standard += 1
             elif event.verdict in ("too_shallow", "too_deep", "rushed"):
-                worst.append(
-                    Moment(
-                        event_id=event.id,
-                        camera=event.camera,
-                        start=event.start,
-                        what=f"bow {depth:.0f}° ({event.verdict}), #{event.track}",
-                        severity=abs(depth - bow_target_deg),
-                    )
-                )
+                what = f"bow {depth:.0f}° ({event.verdict}), #{event.track}"
+                worst.append(moment(event, what, severity=abs(depth - bow_target_deg)))
         elif event.type == "welcome_gesture" and event.role == "staff":
             tally.welcome += 1
         elif event.type == "guiding_gesture" and event.role == "staff":
@@ -170,16 +184,15 @@ def build_report(
             if latency is not None:
                 latencies.append(latency)
             tally.greetings += 1
+            # Only a "late" verdict is late: a greeting stored without one counts as on time.
+            if event.verdict == "late":
+                late += 1
+                waited = latency or 0.0
+                what = f"greeting late {waited:.1f} s, #{event.track}"
+                # Below a missed greeting (100), above bows and most posture lapses.
+                worst.append(moment(event, what, severity=50.0 + waited))
         elif event.type == "greeting_missed":
-            worst.append(
-                Moment(
-                    event_id=event.id,
-                    camera=event.camera,
-                    start=event.start,
-                    what="greeting missed",
-                    severity=100.0,
-                )
-            )
+            worst.append(moment(event, "greeting missed", severity=100.0))
         elif event.type == "posture":
             off = _number(values, "off_s") or 0.0
             off_total += off
@@ -187,15 +200,8 @@ def build_report(
             tally.off_s += off
             reasons = values.get("reasons")
             listed = ", ".join(str(r) for r in reasons) if isinstance(reasons, list) else ""
-            worst.append(
-                Moment(
-                    event_id=event.id,
-                    camera=event.camera,
-                    start=event.start,
-                    what=f"posture off {off:.0f} s ({listed}), #{event.track}",
-                    severity=10.0 + off,
-                )
-            )
+            what = f"posture off {off:.0f} s ({listed}), #{event.track}"
+            worst.append(moment(event, what, severity=10.0 + off))
     low, high = bow_target_deg - bow_tolerance_deg, bow_target_deg + bow_tolerance_deg
     summaries = [
         tally.summary(camera, track)
@@ -211,7 +217,8 @@ def build_report(
         arrivals=kinds["customer_arrived"],
         first_customer_at=first_customer,
         prompts=kinds["greeting_prompt"],
-        greetings_on_time=kinds["greeting"],
+        greetings_on_time=kinds["greeting"] - late,
+        greetings_late=late,
         greetings_missed=kinds["greeting_missed"],
         greeting_latencies_s=[round(v, 3) for v in latencies],
         bow_target_deg=bow_target_deg,
@@ -225,4 +232,21 @@ def build_report(
         posture_off_s=round(off_total, 1),
         staff=summaries,
         worst=sorted(worst, key=lambda m: -m.severity)[:WORST_MOMENTS],
+    )
+
+
+def shift_report(
+    store: EventStore, site: SiteConfig, start: float, end: float, post: str | None = None
+) -> ShiftReport:
+    """The report of one shift from the store, its worst moments linked to their clips."""
+    events = store.events(since=start, until=end, post=post, limit=1_000_000)
+    return build_report(
+        events,
+        site=site.site,
+        start=start,
+        end=end,
+        post=post,
+        bow_target_deg=site.rules.bow.target_deg,
+        bow_tolerance_deg=site.rules.bow.tolerance_deg,
+        clips=store.clips.by_event(start, end),
     )

@@ -17,6 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from service.report import HISTOGRAM_EDGES, ShiftReport
 
@@ -25,6 +26,12 @@ FORMATS: tuple[Format, ...] = ("html", "pdf", "csv", "json")
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC")
 CJK_FONT_DIR = Path("/usr/share/fonts/opentype/noto")
 TEMPLATE = Path(__file__).resolve().parent / "web" / "report.html.j2"
+# Greeting outcomes as the charts and the page name them, with their colours.
+GREETING_OUTCOMES = (
+    ("greetings_on_time", "及时 on time", "#66bb6a"),
+    ("greetings_late", "延迟 late", "#ffa726"),
+    ("greetings_missed", "未迎宾 missed", "#ef5350"),
+)
 
 
 @cache
@@ -47,7 +54,8 @@ def _png(figure: Figure) -> str:
 
 
 def charts(report: ShiftReport) -> dict[str, str]:
-    """Base64 PNG charts: bow depths against the standard, greeting latencies."""
+    """Base64 PNG charts: bow depths against the standard, greeting outcomes (on time, late,
+    missed) and greeting latencies."""
     plt.rcParams["font.family"] = _font()
     found: dict[str, str] = {}
     if report.bow_depths:
@@ -62,6 +70,16 @@ def charts(report: ShiftReport) -> dict[str, str]:
         axis.set_ylabel("次数 count")
         axis.legend(loc="upper right", fontsize=8)
         found["bows"] = _png(figure)
+    counts = [getattr(report, key) for key, _, _ in GREETING_OUTCOMES]
+    if any(counts):
+        figure, axis = plt.subplots(figsize=(6, 1.8))
+        labels = [label for _, label, _ in GREETING_OUTCOMES]
+        bars = axis.barh(labels, counts, color=[colour for _, _, colour in GREETING_OUTCOMES])
+        axis.bar_label(bars, padding=3, fontsize=8)
+        axis.invert_yaxis()  # on time at the top, as in the table
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts are whole
+        axis.set_xlabel("迎宾结果 greeting outcomes (次数 count)")
+        found["outcomes"] = _png(figure)
     if report.greeting_latencies_s:
         figure, axis = plt.subplots(figsize=(6, 2.4))
         axis.hist(report.greeting_latencies_s, bins=12, color="#26a69a", edgecolor="white")
@@ -92,12 +110,14 @@ def report_pdf(report: ShiftReport) -> bytes:
 def report_csv(report: ShiftReport) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["section", "item", "value"])
+    # clip_id is only filled on the worst moments' rows: the trainer's way to the footage.
+    writer.writerow(["section", "item", "value", "clip_id"])
     for key in (
         "events",
         "arrivals",
         "prompts",
         "greetings_on_time",
+        "greetings_late",
         "greetings_missed",
         "bows_to_standard",
         "welcome_gestures",
@@ -105,8 +125,8 @@ def report_csv(report: ShiftReport) -> str:
         "posture_lapses",
         "posture_off_s",
     ):
-        writer.writerow(["shift", key, getattr(report, key)])
-    writer.writerow(["shift", "bows", len(report.bow_depths)])
+        writer.writerow(["shift", key, getattr(report, key), ""])
+    writer.writerow(["shift", "bows", len(report.bow_depths), ""])
     for staff in report.staff:
         who = f"{staff.camera}#{staff.track}"
         for key in (
@@ -118,9 +138,10 @@ def report_csv(report: ShiftReport) -> str:
             "posture_lapses",
             "posture_off_s",
         ):
-            writer.writerow(["staff " + who, key, getattr(staff, key)])
+            writer.writerow(["staff " + who, key, getattr(staff, key), ""])
     for moment in report.worst:
-        writer.writerow(["worst", _clock(moment.start), f"{moment.camera}: {moment.what}"])
+        clip = "" if moment.clip_id is None else moment.clip_id
+        writer.writerow(["worst", _clock(moment.start), f"{moment.camera}: {moment.what}", clip])
     return buffer.getvalue()
 
 

@@ -11,9 +11,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import queue
-import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.synchronize import Event as StopFlag
 from pathlib import Path
@@ -28,14 +26,18 @@ from models.runtime import OnnxNetwork
 from rules.config import RulesConfig
 from rules.engine import RulesEngine
 from rules.events import Event, Phase
-from service.analyze import scene_context
+from service.analyze import face_blurrer, scene_context
+from service.camera_feed import LatestFrame, ReplaySource, open_camera
+from service.clip_config import ClipConfig
+from service.clips import ClipRecorder, ClipWriter
 from service.config import CameraConfig
-from service.drawing import draw_people
+from service.drawing import draw_captions, draw_outlines, draw_people
+from service.store_models import NewClip
 from vision.config import PerceptionConfig
 from vision.frame import FrameResult
 from vision.pipeline import OnnxPerception
 from vision.placement import Placement
-from vision.sources import Frame, FrameSource, SourceError, VideoFileSource, open_source
+from vision.sources import FrameSource, SourceError
 
 log = logging.getLogger(__name__)
 HEALTH_EVERY_S = 1.0
@@ -43,6 +45,7 @@ BACKOFF_START_S = 1.0
 BACKOFF_MAX_S = 30.0
 STALL_S = 5.0  # no frame for this long: the camera counts as gone
 EVENT_WAIT_S = 5.0
+STREAM_ENDED = "the stream ended"
 LIVE_VIEW_EVERY_S = 0.25
 RAW_EVERY_S = 2.0
 LIVE_VIEW_WIDTH = 640
@@ -75,109 +78,36 @@ class EventMessage:
     post: str | None
 
 
-class ReplaySource:
-    """A video file played as if it were a live camera: frames come at their own pace and
-    carry the wall-clock time they are "captured"; with ``loop`` it starts over."""
+@dataclass(frozen=True)
+class ClipMessage:
+    """A coaching clip written under the clips folder, to be indexed."""
 
-    live = True
-
-    def __init__(self, path: Path, loop: bool, speed: float = 1.0) -> None:
-        self.path, self.loop, self.speed = path, loop, speed
-        self.description = f"{path} (replayed)"
-        self.stopped_early: str | None = None
-        VideoFileSource(path).close()  # fail now, with the file's own message
-
-    def frame_count(self) -> int | None:
-        return None
-
-    def fps(self) -> float | None:
-        return None
-
-    def frames(self) -> Iterator[Frame]:
-        index = 0
-        while True:
-            source = VideoFileSource(self.path)
-            start = time.time()
-            for frame in source.frames():
-                due = start + frame.timestamp / self.speed
-                delay = due - time.time()
-                if delay > 0:
-                    time.sleep(delay)
-                yield Frame(index, due, frame.image)
-                index += 1
-            source.close()
-            if not self.loop:
-                return
-
-    def close(self) -> None:
-        return None
+    camera: str
+    clip: NewClip
 
 
-def open_camera(camera: CameraConfig) -> FrameSource:
-    path = Path(camera.source)
-    if not camera.source.isdigit() and "://" not in camera.source and path.is_file():
-        return ReplaySource(path, camera.loop, camera.replay_speed)
-    return open_source(camera.source)
+@dataclass(frozen=True)
+class ClipPauseMessage:
+    """Clip writing paused (``reason``) or resumed (None)."""
+
+    camera: str
+    reason: str | None
 
 
-class LatestFrame:
-    """Reads a source in a thread and keeps only the newest frame: the consumer never falls
-    behind; frames it had no time for are counted as dropped.
+@dataclass(frozen=True)
+class FinishedMessage:
+    """A video file played once has ended: the runner is done and is not to be restarted."""
 
-    The thread owns the source and closes it itself once the stream ended or ``stop()`` was
-    called: OpenCV crashes the process (SIGSEGV) when a capture is released while another
-    thread is inside its ``read()``, which is where a stalled camera's reader sits."""
+    camera: str
 
-    def __init__(self, source: FrameSource) -> None:
-        self.source = source
-        self.dropped = 0
-        self.ended = False
-        self._frame: Frame | None = None
-        self._arrived = time.monotonic()  # when the newest frame arrived (or the start)
-        self._gap = 0.0  # the longest wait for a frame since one was last taken
-        self._stopping = False
-        self._ready = threading.Condition()
-        self._thread = threading.Thread(target=self._read, daemon=True)
-        self._thread.start()
 
-    def _read(self) -> None:
-        try:
-            for frame in self.source.frames():
-                with self._ready:
-                    if self._stopping:
-                        break
-                    now = time.monotonic()
-                    self._gap = max(self._gap, now - self._arrived)
-                    self._arrived = now
-                    if self._frame is not None:
-                        self.dropped += 1
-                    self._frame = frame
-                    self._ready.notify()
-        except Exception as error:  # a camera that fails mid-stream ends the stream
-            self.source.stopped_early = str(error)
-        finally:
-            self.source.close()
-        with self._ready:
-            self.ended = True
-            self._ready.notify()
+@dataclass(frozen=True)
+class ClipSettings:
+    config: ClipConfig
+    folder: Path  # the site's clips folder; each camera writes under its own name
 
-    def next(self, stall_s: float) -> Frame | None:
-        """The newest frame not yet taken; None when the stream ended or stalled: no frame
-        for ``stall_s``, or one that came that late (after each read timeout OpenCV hands out
-        one more stale frame from its decoder, which would keep a dead camera "online")."""
-        with self._ready:
-            deadline = self._arrived + stall_s
-            while self._frame is None and not self.ended and time.monotonic() < deadline:
-                self._ready.wait(deadline - time.monotonic())
-            if self._gap >= stall_s:
-                return None
-            frame, self._frame, self._gap = self._frame, None, 0.0
-            return frame
 
-    def stop(self) -> None:
-        """Stop reading; the source is closed when its current read returns."""
-        with self._ready:
-            self._stopping = True
+Message = HealthMessage | EventMessage | FrameMessage | ClipMessage | ClipPauseMessage
 
 
 @dataclass
@@ -186,6 +116,7 @@ class Pipeline:
     placement: Placement
     engine: RulesEngine
     outlines: list[Outline]
+    last_frame_time: float | None = None
 
 
 def _pipeline(camera: CameraConfig, perception: PerceptionConfig, rules: RulesConfig) -> Pipeline:
@@ -206,20 +137,9 @@ def live_view(
 ) -> bytes:
     """The annotated picture for the dashboard: skeletons, ids, zones and recent verdicts."""
     canvas = draw_people(image, result)
+    draw_outlines(canvas, pipeline.outlines)
+    draw_captions(canvas, captions[-4:])
     bgr = cv2.cvtColor(canvas, cv2.COLOR_RGB2BGR)
-    for points, color in pipeline.outlines:
-        cv2.polylines(bgr, [np.round(points).astype(np.int32)], False, color, 2, cv2.LINE_AA)
-    for row, text in enumerate(captions[-4:]):
-        cv2.putText(
-            bgr,
-            text,
-            (8, 22 + 22 * row),
-            cv2.FONT_HERSHEY_SIMPLEX,
-            0.6,
-            (255, 255, 255),
-            2,
-            cv2.LINE_AA,
-        )
     scale = LIVE_VIEW_WIDTH / bgr.shape[1]
     if scale < 1:
         bgr = cv2.resize(bgr, (LIVE_VIEW_WIDTH, round(bgr.shape[0] * scale)))
@@ -246,16 +166,35 @@ def _post_of(event: Event) -> str | None:
     return post if isinstance(post, str) else None
 
 
-def _send(out: Any, message: HealthMessage | EventMessage | FrameMessage) -> None:
+def _send(out: Any, message: Message | FinishedMessage) -> None:
     """Events wait (briefly) for room in the queue; views and health are dropped when the
     parent is behind, so a runner never piles up memory or stops for long."""
     try:
-        if isinstance(message, EventMessage):
+        if isinstance(message, EventMessage | ClipMessage | ClipPauseMessage | FinishedMessage):
             out.put(message, timeout=EVENT_WAIT_S)
         else:
             out.put_nowait(message)
     except queue.Full:
         log.warning("camera %s: parent behind, %s dropped", message.camera, type(message).__name__)
+
+
+def _recorder(
+    camera: CameraConfig, clips: ClipSettings | None, pipeline: Pipeline, out: Any
+) -> ClipRecorder | None:
+    if clips is None or not clips.config.enabled:
+        return None
+
+    def by_camera_and_day(start: float) -> str:
+        return f"{camera.name}/{time.strftime('%Y-%m-%d', time.localtime(start))}"
+
+    return ClipRecorder(
+        ClipWriter(clips.folder, pipeline.outlines, clips.config.min_free_mb, by_camera_and_day),
+        face_blurrer(clips.config.blur_staff),
+        clips.config,
+        on_clip=lambda clip: _send(out, ClipMessage(camera.name, clip)),
+        on_pause=lambda reason: _send(out, ClipPauseMessage(camera.name, reason)),
+        background=True,
+    )
 
 
 def run_camera(
@@ -264,26 +203,53 @@ def run_camera(
     rules: RulesConfig,
     out: Any,
     stop: StopFlag,
+    clips: ClipSettings | None = None,
 ) -> None:
     """The body of a runner process."""
     pipeline = _pipeline(camera, perception, rules)
+    recorder = _recorder(camera, clips, pipeline, out)
     backoff = BACKOFF_START_S
-    while not stop.is_set():
-        try:
-            source = open_camera(camera)
-        except SourceError as error:
-            _send(out, HealthMessage(camera.name, False, 0.0, 0, None, str(error)))
+    try:
+        while not stop.is_set():
+            try:
+                source = open_camera(camera)
+            except SourceError as error:
+                _send(out, HealthMessage(camera.name, False, 0.0, 0, None, str(error)))
+                stop.wait(backoff)
+                backoff = min(backoff * 2, BACKOFF_MAX_S)
+                continue
+            backoff = BACKOFF_START_S
+            played_once = isinstance(source, ReplaySource) and not source.loop
+            reason = _stream(camera, source, pipeline, recorder, out, stop)  # closes the source
+            if played_once and reason == STREAM_ENDED:
+                _finish_recording(camera, pipeline, out)
+                _send(out, HealthMessage(camera.name, False, 0.0, 0, None, "the video has ended"))
+                _send(out, FinishedMessage(camera.name))
+                return
+            _send(out, HealthMessage(camera.name, False, 0.0, 0, None, reason))
             stop.wait(backoff)
-            backoff = min(backoff * 2, BACKOFF_MAX_S)
-            continue
-        backoff = BACKOFF_START_S
-        reason = _stream(camera, source, pipeline, out, stop)  # it closes the source
-        _send(out, HealthMessage(camera.name, False, 0.0, 0, None, reason))
-        stop.wait(backoff)
+    finally:
+        if recorder is not None:
+            recorder.close()  # the clips still open are written with what they have
+
+
+def _finish_recording(camera: CameraConfig, pipeline: Pipeline, out: Any) -> None:
+    """A video played once is over: the greeting still waiting has its outcome now."""
+    last = pipeline.last_frame_time
+    if last is None:
+        return
+    for event in pipeline.engine.finish(last):
+        if event.phase == Phase.END:
+            _send(out, EventMessage(camera.name, event.model_dump(mode="json"), _post_of(event)))
 
 
 def _stream(
-    camera: CameraConfig, source: FrameSource, pipeline: Pipeline, out: Any, stop: StopFlag
+    camera: CameraConfig,
+    source: FrameSource,
+    pipeline: Pipeline,
+    recorder: ClipRecorder | None,
+    out: Any,
+    stop: StopFlag,
 ) -> str:
     """Process frames until the stream ends, stalls or we are told to stop; returns why."""
     latest = LatestFrame(source)
@@ -296,18 +262,19 @@ def _stream(
         if frame is None:
             latest.stop()
             return source.stopped_early or (
-                "the stream ended" if latest.ended else f"no frame for {STALL_S:.0f} s"
+                STREAM_ENDED if latest.ended else f"no frame for {STALL_S:.0f} s"
             )
         started = time.perf_counter()
         result = pipeline.placement.place(pipeline.perception.process(frame))
         judged = pipeline.engine.update(result)
+        pipeline.last_frame_time = frame.timestamp
         inference_ms = (time.perf_counter() - started) * 1000
-        for event in judged.events:
-            if event.phase == Phase.END:
-                _send(
-                    out, EventMessage(camera.name, event.model_dump(mode="json"), _post_of(event))
-                )
-                captions = [*captions[-3:], _caption(event)]
+        finished = [event for event in judged.events if event.phase == Phase.END]
+        for event in finished:
+            _send(out, EventMessage(camera.name, event.model_dump(mode="json"), _post_of(event)))
+            captions = [*captions[-3:], _caption(event)]
+        if recorder is not None:
+            recorder.add(frame.image, result, judged.people, finished)
         if time.monotonic() - last_view >= LIVE_VIEW_EVERY_S:
             last_view = time.monotonic()
             raw = None
@@ -343,11 +310,12 @@ def spawn_runner(
     rules: RulesConfig,
     out: Any,
     stop: StopFlag,
+    clips: ClipSettings | None = None,
 ) -> multiprocessing.process.BaseProcess:
     context = multiprocessing.get_context("spawn")
     process = context.Process(
         target=run_camera,
-        args=(camera, perception, rules, out, stop),
+        args=(camera, perception, rules, out, stop, clips),
         name=f"camera-{camera.name}",
         daemon=True,
     )

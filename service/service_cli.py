@@ -99,22 +99,13 @@ def parse_shift(text: str) -> tuple[float, float]:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from service.report import build_report
+    from service.report import shift_report
     from service.report_render import render
 
     site = load_site(Path(args.config))
     start, end = parse_shift(args.shift)
     with _store(args) as store:
-        events = store.events(since=start, until=end, post=args.post, limit=1_000_000)
-    report = build_report(
-        events,
-        site=site.site,
-        start=start,
-        end=end,
-        post=args.post,
-        bow_target_deg=site.rules.bow.target_deg,
-        bow_tolerance_deg=site.rules.bow.tolerance_deg,
-    )
+        report = shift_report(store, site, start, end, args.post)
     out = Path(args.out)
     out.write_bytes(render(report, args.format))
     print(

@@ -1,4 +1,5 @@
-"""The event store: finished events and API tokens, in SQLite (default) or PostgreSQL.
+"""The event store: finished events, API tokens and the coaching clips' index, in SQLite
+(default) or PostgreSQL.
 
 An event is committed before :meth:`EventStore.add_event` returns, so whoever publishes it
 afterwards (the live stream, the earpieces) never announces an event the store could lose.
@@ -26,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from rules.events import Event, Phase, PostureValues
+from service.clip_store import ClipIndex
 from service.store_models import ROLES, EventRow, StoredEvent, TokenInfo, TokenRow
 
 __all__ = ["MIGRATIONS", "EventStore", "StoredEvent", "TokenInfo", "make_engine", "sqlite_url"]
@@ -112,6 +114,7 @@ class EventStore:
     def __init__(self, url: str) -> None:
         self._engine = make_engine(url)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
+        self.clips = ClipIndex(self._sessions)
         try:
             self._migrate()
         except BaseException:

@@ -10,7 +10,18 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import JSON, DateTime, Double, Integer, MetaData, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Double,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -26,6 +37,7 @@ NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_name)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
     "pk": "pk_%(table_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
 }
 
 
@@ -50,6 +62,32 @@ class EventRow(Base):
     values: Mapped[dict[str, Any]] = mapped_column(JSON_VALUES)
     verdict: Mapped[str | None] = mapped_column(Text)
     post: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ClipRow(Base):
+    """One coaching clip: an MP4 file in the clips folder and why it was written."""
+
+    __tablename__ = "clips"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    camera: Mapped[str] = mapped_column(String(64), index=True)
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("events.id", ondelete="SET NULL"), index=True
+    )
+    reason: Mapped[str] = mapped_column(String(32), index=True)
+    event_type: Mapped[str] = mapped_column(String(32))
+    track: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str | None] = mapped_column(String(16))
+    verdict: Mapped[str | None] = mapped_column(Text)
+    post: Mapped[str | None] = mapped_column(String(64))
+    event_start: Mapped[float] = mapped_column(Double, index=True)
+    clip_start: Mapped[float] = mapped_column(Double)
+    duration_s: Mapped[float] = mapped_column(Double)
+    file: Mapped[str] = mapped_column(String(255), unique=True)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    summary: Mapped[str] = mapped_column(Text)
+    training: Mapped[bool] = mapped_column(Boolean, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -119,3 +157,73 @@ class TokenInfo(BaseModel):
 
     name: str
     role: Role
+
+
+ClipReason = Literal[
+    "missed_greeting", "late_greeting", "bow_off_standard", "good_bow", "posture_lapse"
+]
+
+
+class StoredClip(BaseModel):
+    """A coaching clip as indexed: where its file is and which event it shows."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    camera: str
+    event_id: int | None = Field(description="The stored event the clip shows (if still kept).")
+    reason: ClipReason
+    event_type: EventType
+    track: int
+    role: Literal["staff", "customer"] | None
+    verdict: str | None
+    post: str | None
+    event_start: float = Field(description="When the event started (epoch s, capture time).")
+    clip_start: float = Field(description="When the clip's first frame was captured (epoch s).")
+    duration_s: float
+    file: str = Field(description="Path of the MP4 inside the clips folder.")
+    size_bytes: int
+    summary: str = Field(description="What the clip shows, as drawn on it.")
+    training: bool = Field(description="Marked for training: never deleted by retention.")
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: ClipRow) -> StoredClip:
+        return cls(
+            id=row.id,
+            camera=row.camera,
+            event_id=row.event_id,
+            reason=row.reason,  # type: ignore[arg-type]
+            event_type=row.event_type,  # type: ignore[arg-type]
+            track=row.track,
+            role=row.role,  # type: ignore[arg-type]
+            verdict=row.verdict,
+            post=row.post,
+            event_start=row.event_start,
+            clip_start=row.clip_start,
+            duration_s=row.duration_s,
+            file=row.file,
+            size_bytes=row.size_bytes,
+            summary=row.summary,
+            training=row.training,
+            created_at=utc(row.created_at),
+        )
+
+
+class NewClip(BaseModel):
+    """A clip a camera runner has just written, to be indexed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    reason: ClipReason
+    event_type: EventType
+    track: int
+    role: Literal["staff", "customer"] | None
+    verdict: str | None
+    post: str | None
+    event_start: float
+    clip_start: float
+    duration_s: float
+    file: str
+    size_bytes: int
+    summary: str

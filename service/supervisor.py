@@ -18,7 +18,17 @@ from service.config import CameraConfig, SiteConfig
 from service.hub import Hub, LiveMessage
 from service.live import CameraHealth, LiveState
 from service.mqtt import MqttPublisher
-from service.runner import EventMessage, FrameMessage, HealthMessage, spawn_runner
+from service.retention import apply_retention
+from service.runner import (
+    ClipMessage,
+    ClipPauseMessage,
+    ClipSettings,
+    EventMessage,
+    FinishedMessage,
+    FrameMessage,
+    HealthMessage,
+    spawn_runner,
+)
 from service.speech import PromptVoice, SpeechError
 from service.store import EventStore, StoredEvent
 
@@ -29,7 +39,8 @@ STOP_WAIT_S = 5.0
 STABLE_S = 60.0  # a runner up this long has its restart count reset
 QUEUE_SIZE = 200  # messages waiting per runner; a runner never blocks on live views
 STORE_TRIES = 3
-WARNING_TEXT = "迎宾超时，请注意"  # "greeting late, please attend"
+WARNING_TEXT = "迎宾超时，请注意"
+RETENTION_EVERY_S = 600.0  # "greeting late, please attend"
 
 
 @dataclass
@@ -64,6 +75,9 @@ class Supervisor:
         self._stopping = False
         self._dropped_seen: dict[str, int] = {}
         self._lock = threading.Lock()
+        self.finished: set[str] = set()  # file cameras that played once and ended
+        self._retention_lock = threading.Lock()
+        self._last_retention = 0.0
 
     def start(self) -> None:
         if self.voice is not None:
@@ -115,8 +129,9 @@ class Supervisor:
             camera = next(c for c in self.site.cameras if c.name == name)
             messages = self.context.Queue(QUEUE_SIZE)
             stop_flag = self.context.Event()
+            clips = ClipSettings(self.site.clips, self.site.clips_dir())
             process = spawn_runner(
-                camera, self.site.perception, self.site.rules, messages, stop_flag
+                camera, self.site.perception, self.site.rules, messages, stop_flag, clips
             )
             runner = Runner(name, process, messages, stop_flag)
             self.runners[name] = runner
@@ -139,8 +154,13 @@ class Supervisor:
 
     def _watch_once(self) -> None:
         now = time.monotonic()
+        if now - self._last_retention >= RETENTION_EVERY_S:
+            self._last_retention = now
+            self.apply_retention()
         for name, runner in list(self.runners.items()):
             if self._stopping or runner.process.is_alive() or self.runners.get(name) is not runner:
+                continue
+            if name in self.finished:
                 continue
             if name not in self.next_restart:
                 if now - runner.started > STABLE_S:
@@ -182,6 +202,36 @@ class Supervisor:
             self._event(message)
         elif isinstance(message, FrameMessage):
             self.live.set_view(message.camera, message.jpeg, message.raw)
+        elif isinstance(message, ClipMessage):
+            self._clip(message)
+        elif isinstance(message, ClipPauseMessage):
+            self._clips_paused(message)
+        elif isinstance(message, FinishedMessage):
+            self.finished.add(message.camera)
+
+    def _clip(self, message: ClipMessage) -> None:
+        stored = self.store.clips.add(message.camera, message.clip)
+        metrics.CLIPS_WRITTEN.labels(message.camera).inc()
+        log.info("camera %s: clip %d %s", message.camera, stored.id, stored.file)
+        self.apply_retention()
+
+    def _clips_paused(self, message: ClipPauseMessage) -> None:
+        self.live.set_clips_paused(message.camera, message.reason)
+        metrics.CLIPS_PAUSED.labels(message.camera).set(0 if message.reason is None else 1)
+        if message.reason is None:
+            log.info("camera %s: clip writing resumed", message.camera)
+        else:
+            log.error("camera %s: %s", message.camera, message.reason)
+
+    def apply_retention(self) -> None:
+        """Delete clips past their age or beyond the quota (never those kept for training)."""
+        with self._retention_lock:
+            try:
+                result = apply_retention(self.store.clips, self.site.clips_dir(), self.site.clips)
+            except Exception:  # retention failing must not stop the cameras
+                log.exception("clip retention failed")
+                return
+        metrics.CLIPS_DELETED.inc(result.deleted)
 
     def _health(self, message: HealthMessage) -> None:
         previous = self.live.cameras.get(message.camera)
@@ -198,6 +248,7 @@ class Supervisor:
                 dropped_frames=dropped,
                 last_frame_at=message.last_frame_at,
                 error=message.error,
+                clips_paused=previous.clips_paused if previous else None,
             )
         )
         metrics.CAMERA_ONLINE.labels(message.camera).set(1 if message.online else 0)

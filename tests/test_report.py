@@ -3,6 +3,8 @@ command and the API."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import random
 import subprocess
@@ -85,6 +87,7 @@ def _events(count: int, seed: int = 0) -> list[tuple[str, Event, str | None]]:
                 verdict=verdict,
             )
         elif kind == 3:
+            latency = rng.uniform(0, 3)
             event = Event(
                 type="greeting",
                 phase=Phase.END,
@@ -92,8 +95,8 @@ def _events(count: int, seed: int = 0) -> list[tuple[str, Event, str | None]]:
                 role="staff",
                 start=t,
                 end=t + 1.5,
-                values=GreetingValues(latency_s=rng.uniform(0, 3), by_track=1),
-                verdict="on_time",
+                values=GreetingValues(latency_s=latency, by_track=1),
+                verdict="on_time" if latency <= 2.0 else "late",
             )
         elif kind == 4:
             event = Event(
@@ -159,7 +162,8 @@ def test_a_busy_shift_in_every_format(busy_store: EventStore, tmp_path: Path) ->
         + ", ".join(f"{f} {len(b) // 1024} KB" for f, b in outputs.items())
     )
     assert report.events == 1000 and report.arrivals == 167
-    assert report.greetings_on_time + report.greetings_missed == 333
+    assert report.greetings_on_time + report.greetings_late + report.greetings_missed == 333
+    assert report.greetings_late > 0 and report.greetings_on_time > report.greetings_late
     assert 0 < report.bows_to_standard < len(report.bow_depths) == 167
     assert report.worst and report.worst[0].what == "greeting missed"
     data = json.loads(outputs["json"])
@@ -226,9 +230,9 @@ def test_report_command_and_api(
         assert client.get("/api/report", params={"start": 0, "end": 1}).status_code == 401
 
 
-def test_a_shift_with_arrivals_but_no_greetings_or_bows() -> None:
-    events = [e for _, e, _ in _events(60) if e.type in ("customer_arrived", "greeting_missed")]
-    store_like = [
+def _stored(events: list[Event]) -> list[StoredEvent]:
+    """Events as the store would return them, with ids 1, 2, ..."""
+    return [
         StoredEvent(
             id=i + 1,
             camera="lobby",
@@ -246,6 +250,79 @@ def test_a_shift_with_arrivals_but_no_greetings_or_bows() -> None:
         )
         for i, e in enumerate(events)
     ]
+
+
+def _greeting(t: float, latency_s: float, verdict: str | None) -> Event:
+    return Event(
+        type="greeting",
+        phase=Phase.END,
+        track=1,
+        role="staff",
+        start=t + latency_s,
+        end=t + latency_s + 1.0,
+        values=GreetingValues(latency_s=latency_s, by_track=1),
+        verdict=verdict,
+    )
+
+
+def test_late_greetings_are_counted_and_worst_moments_link_to_their_clips() -> None:
+    t = SHIFT_START + 3600
+    missed = Event(
+        type="greeting_missed",
+        phase=Phase.END,
+        track=100,
+        role="customer",
+        start=t + 600,
+        end=t + 603,
+        values=MissedValues(customers=1, staff_present=True),
+    )
+    events = _stored(
+        [
+            _greeting(t, 0.6, "on_time"),
+            _greeting(t + 60, 1.0, None),  # no verdict: on time
+            _greeting(t + 120, 2.6, "late"),
+            missed,
+        ]
+    )
+    report = build_report(
+        events,
+        site="b",
+        start=SHIFT_START,
+        end=SHIFT_END,
+        post=None,
+        bow_target_deg=15.0,
+        bow_tolerance_deg=5.0,
+        clips={3: 41},  # the late greeting (event 3) has a clip; the missed one (4) has none
+    )
+    assert (report.greetings_on_time, report.greetings_late, report.greetings_missed) == (2, 1, 1)
+    assert report.on_time_share == pytest.approx(0.5)
+    assert report.greeting_latencies_s == [0.6, 1.0, 2.6]
+    assert [(m.event_id, m.clip_id) for m in report.worst] == [(4, None), (3, 41)]
+    assert report.worst[1].what == "greeting late 2.6 s, #1"
+    assert report.worst[1].severity == pytest.approx(52.6)
+
+    html = render(report, "html").decode()
+    assert "greeted late</td><td>1</td>" in html and "50%" in html
+    assert '<a href="/clips?clip=41">片段 clip #41</a>' in html
+    assert "无片段 no clip" in html
+    assert 'alt="greeting outcomes"' in html
+
+    data = json.loads(render(report, "json"))
+    assert data["greetings_late"] == 1
+    assert [m["clip_id"] for m in data["worst"]] == [None, 41]
+
+    rows = list(csv.reader(io.StringIO(render(report, "csv").decode())))
+    assert rows[0] == ["section", "item", "value", "clip_id"]
+    assert ["shift", "greetings_late", "1", ""] in rows
+    worst = [row for row in rows if row[0] == "worst"]
+    assert [row[3] for row in worst] == ["", "41"]
+    assert worst[1][2] == "lobby: greeting late 2.6 s, #1"
+    assert render(report, "pdf").startswith(b"%PDF")
+
+
+def test_a_shift_with_arrivals_but_no_greetings_or_bows() -> None:
+    events = [e for _, e, _ in _events(60) if e.type in ("customer_arrived", "greeting_missed")]
+    store_like = _stored(events)
     report = build_report(
         store_like,
         site="b",

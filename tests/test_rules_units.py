@@ -45,6 +45,7 @@ def test_an_act_begun_inside_the_window_keeps_it_open_until_it_is_known() -> Non
     assert [e.type for e in greeting] == ["greeting"]
     assert isinstance(greeting[0].values, GreetingValues)
     assert greeting[0].values.latency_s == pytest.approx(2.9)
+    assert greeting[0].verdict == "late"
 
 
 def test_acts_long_before_the_arrival_do_not_count() -> None:
@@ -57,6 +58,27 @@ def test_acts_long_before_the_arrival_do_not_count() -> None:
     greeting = next(e for e in events if e.type == "greeting")
     assert isinstance(greeting.values, GreetingValues)
     assert greeting.values.latency_s == pytest.approx(-0.5)
+    assert greeting.verdict == "on_time"  # greeting the customer as they come in is on time
+
+
+@pytest.mark.parametrize(
+    ("latency_s", "outcome"),
+    [(0.6, "on_time"), (2.0, "on_time"), (2.6, "late"), (3.8, "greeting_missed")],
+)
+def test_greeting_outcome_by_latency(latency_s: float, outcome: str) -> None:
+    timer = GreetingTimer(GreetingConfig())  # on_time_s 2 s, window_s 3 s
+    timer.arrival(1, MORNING, (0.0, 0.5), staff_present=True)
+    act = StaffAct(7, MORNING + latency_s, "welcome_gesture", finished=True, end=MORNING + 5)
+    timer.act_started(act)
+    events = timer.expire(MORNING + 5.0, True, pending_since=None)
+    found = [e.verdict if e.type == "greeting" else e.type for e in events]
+    assert found == [outcome]
+
+
+def test_on_time_must_fit_in_the_window() -> None:
+    assert GreetingConfig(window_s=4.0, on_time_s=4.0).on_time_s == 4.0
+    with pytest.raises(ValueError, match=r"on_time_s .* must not exceed .*window_s"):
+        GreetingConfig(window_s=3.0, on_time_s=3.5)
 
 
 def test_a_recording_that_ends_inside_the_window_has_no_outcome() -> None:

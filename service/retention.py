@@ -1,0 +1,56 @@
+"""Clip retention: delete clips older than the age limit, then the oldest until the total
+fits the quota. Clips marked for training are never deleted."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from service.clip_config import ClipConfig
+from service.clip_store import ClipIndex
+from service.store_models import StoredClip
+
+log = logging.getLogger(__name__)
+DAY_S = 86400.0
+
+
+@dataclass(frozen=True)
+class RetentionResult:
+    deleted: int
+    freed_bytes: int
+    kept_bytes: int
+
+
+def apply_retention(
+    index: ClipIndex, folder: Path, config: ClipConfig, now: float | None = None
+) -> RetentionResult:
+    """Delete what the limits say must go: files first, then their index rows."""
+    now = time.time() if now is None else now
+    doomed = index.deletable(older_than=now - config.max_age_days * DAY_S)
+    doomed_ids = {clip.id for clip in doomed}
+    total = index.total_bytes() - sum(clip.size_bytes for clip in doomed)
+    quota = int(config.quota_mb * 1e6)
+    for clip in index.deletable():
+        if total <= quota:
+            break
+        if clip.id not in doomed_ids:
+            doomed.append(clip)
+            doomed_ids.add(clip.id)
+            total -= clip.size_bytes
+    freed = sum(_delete_file(folder, clip) for clip in doomed)
+    index.remove(doomed_ids)
+    if doomed:
+        log.info("retention deleted %d clips (%.1f MB)", len(doomed), freed / 1e6)
+    return RetentionResult(len(doomed), freed, max(0, total))
+
+
+def _delete_file(folder: Path, clip: StoredClip) -> int:
+    path = folder / clip.file
+    try:
+        size = path.stat().st_size
+        path.unlink()
+    except FileNotFoundError:  # already gone (deleted by hand): forget it all the same
+        return 0
+    return size
