@@ -110,13 +110,17 @@ class ClipIndex:
         with self._sessions() as session:
             return [StoredClip.from_row(row) for row in session.scalars(query)]
 
-    def remove(self, clip_ids: Iterable[int]) -> int:
-        """Forget clips that are not marked for training (their files are the caller's)."""
+    def remove(self, clip_ids: Iterable[int]) -> list[StoredClip]:
+        """Forget these clips unless they are marked for training (checked in the same
+        statement, so a clip marked a moment ago is kept); returns the ones forgotten, whose
+        files the caller deletes."""
         ids = list(clip_ids)
         if not ids:
-            return 0
+            return []
+        statement = (
+            delete(ClipRow)
+            .where(ClipRow.id.in_(ids), ClipRow.training.is_(False))
+            .returning(ClipRow)
+        )
         with self._sessions.begin() as session:
-            result = session.execute(
-                delete(ClipRow).where(ClipRow.id.in_(ids), ClipRow.training.is_(False))
-            )
-            return int(result.rowcount)  # type: ignore[attr-defined]
+            return [StoredClip.from_row(row) for row in session.scalars(statement)]

@@ -29,6 +29,7 @@ from service.privacy import FaceBlurrer
 from service.store_models import ClipReason, NewClip
 from service.video_writer import Mp4Writer
 from vision.frame import FrameResult
+from vision.joints import Role
 
 log = logging.getLogger(__name__)
 BAD_BOWS = ("too_shallow", "too_deep", "rushed")
@@ -74,11 +75,12 @@ def describe(event: Event) -> str:
 
 
 def person_labels(people: dict[int, PersonRules]) -> dict[int, str]:
-    """Role and trunk angle per track, drawn beside each id."""
+    """Role per track, and for staff the trunk angle (their bows are what is coached)."""
     labels = {}
     for track, person in people.items():
-        angle = "" if person.trunk_deg is None else f" {person.trunk_deg:.0f} deg"
-        labels[track] = f"{person.role.value}{angle}"
+        role = person.role.name.lower()
+        staff = person.role == Role.STAFF and person.trunk_deg is not None
+        labels[track] = f"{role} {person.trunk_deg:.0f} deg" if staff else role
     return labels
 
 
@@ -160,7 +162,7 @@ class ClipWriter:
         if bgr is None:  # our own JPEG: cannot happen short of memory corruption
             raise ValueError("a kept frame could not be decoded")
         rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-        canvas = draw_people(rgb, kept.result, kept.labels)
+        canvas = draw_people(rgb, kept.result, kept.labels, faces=False)
         draw_outlines(canvas, self.outlines)
         draw_captions(canvas, caption)
         return canvas

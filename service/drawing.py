@@ -7,9 +7,10 @@ import numpy as np
 
 from calibration.overlay import Outline
 from vision.frame import FrameResult
-from vision.joints import BODY_BONES, HAND_BONES, HandSide
+from vision.joints import BODY_BONES, HAND_BONES, HandSide, Joint
 
 MIN_VISIBILITY = 0.5
+FACE_JOINTS = frozenset(range(Joint.NOSE, Joint.MOUTH_RIGHT + 1))
 
 
 def track_color(track_id: int) -> tuple[int, int, int]:
@@ -21,10 +22,14 @@ def track_color(track_id: int) -> tuple[int, int, int]:
 
 
 def draw_people(
-    image: np.ndarray, result: FrameResult, labels: dict[int, str] | None = None
+    image: np.ndarray,
+    result: FrameResult,
+    labels: dict[int, str] | None = None,
+    faces: bool = True,
 ) -> np.ndarray:
     """A copy of an RGB frame with every person's skeleton, hands, box and id (followed by
-    ``labels[id]``, e.g. the role and trunk angle, when given)."""
+    ``labels[id]``, e.g. the role and trunk angle, when given). Without ``faces`` the eye,
+    ear, nose and mouth points are left out: drawn over a blurred face they outline it again."""
     canvas = image.copy()
     people = result.people
     thickness = max(1, round(max(image.shape[:2]) / 400))
@@ -32,11 +37,15 @@ def draw_people(
         color = track_color(int(people.track_ids[row]))
         keypoints = people.keypoints[row]
         for a, b in BODY_BONES:
+            if not faces and (a in FACE_JOINTS or b in FACE_JOINTS):
+                continue
             if keypoints[a, 2] >= MIN_VISIBILITY and keypoints[b, 2] >= MIN_VISIBILITY:
                 cv2.line(
                     canvas, _pt(keypoints[a]), _pt(keypoints[b]), color, thickness, cv2.LINE_AA
                 )
-        for point in keypoints:
+        for joint, point in enumerate(keypoints):
+            if not faces and joint in FACE_JOINTS:
+                continue
             if point[2] >= MIN_VISIBILITY:
                 cv2.circle(canvas, _pt(point), thickness + 1, color, -1, cv2.LINE_AA)
         for side in HandSide:

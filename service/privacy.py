@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 
 from models.face_detector import FaceDetector
-from models.roi import Roi
+from models.roi import Roi, square_roi_around
 from vision.frame import People
 from vision.joints import Joint, Role
 
@@ -55,7 +55,9 @@ def pixelate(image: np.ndarray, box: tuple[int, int, int, int]) -> None:
 
 
 class FaceBlurrer:
-    """Blurs the faces of the people whose role says so (customers by default)."""
+    """Blurs the faces of the people whose role says so (customers by default), and every face
+    the detector finds anywhere else in the frame: someone perception has not confirmed yet
+    (a person standing still is only reported after a second or so) is still a customer."""
 
     def __init__(self, detector: FaceDetector, blur_staff: bool = False) -> None:
         self.detector = detector
@@ -65,14 +67,15 @@ class FaceBlurrer:
         """A blurred copy of an RGB frame."""
         out = image.copy()
         height, width = image.shape[:2]
-        boxes = []
+        boxes, staff_heads = [], []
         for row in range(len(people)):
+            box = head_box(people.keypoints[row], width, height)
             if people.roles[row] == Role.STAFF and not self.blur_staff:
-                continue
-            boxes.append(head_box(people.keypoints[row], width, height))
-        if not boxes:
-            return out
-        regions = [
+                staff_heads.append(box)
+            else:
+                boxes.append(box)
+        whole = square_roi_around((0.0, 0.0, float(width), float(height)))
+        regions = [whole] + [
             Roi(
                 (x1 + x2) / 2,
                 (y1 + y2) / 2,
@@ -81,7 +84,9 @@ class FaceBlurrer:
             )
             for x1, y1, x2, y2 in boxes
         ]
-        for face in self.detector.detect(image, regions):
+        for face in self.detector.detect(image, regions):  # one batch: frame and heads
+            if _on_any(face.box, staff_heads):
+                continue
             x1, y1, x2, y2 = face.box
             grow = 0.25 * max(x2 - x1, y2 - y1)
             boxes.append(
@@ -95,3 +100,9 @@ class FaceBlurrer:
         for box in boxes:
             pixelate(out, box)
         return out
+
+
+def _on_any(box: tuple[float, float, float, float], heads: list[tuple[int, int, int, int]]) -> bool:
+    """Is the centre of ``box`` on one of these heads."""
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return any(x1 <= cx <= x2 and y1 <= cy <= y2 for x1, y1, x2, y2 in heads)

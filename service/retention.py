@@ -39,11 +39,13 @@ def apply_retention(
             doomed.append(clip)
             doomed_ids.add(clip.id)
             total -= clip.size_bytes
-    freed = sum(_delete_file(folder, clip) for clip in doomed)
-    index.remove(doomed_ids)
-    if doomed:
-        log.info("retention deleted %d clips (%.1f MB)", len(doomed), freed / 1e6)
-    return RetentionResult(len(doomed), freed, max(0, total))
+    # The rows go first: a clip marked for training meanwhile keeps its row, and its file.
+    removed = index.remove(doomed_ids)
+    freed = sum(_delete_file(folder, clip) for clip in removed)
+    if removed:
+        log.info("retention deleted %d clips (%.1f MB)", len(removed), freed / 1e6)
+    kept = total + sum(c.size_bytes for c in doomed if c.id not in {r.id for r in removed})
+    return RetentionResult(len(removed), freed, max(0, kept))
 
 
 def _delete_file(folder: Path, clip: StoredClip) -> int:

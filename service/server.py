@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from calibration.camera_file import load_camera
 from service.api import create_app
 from service.calibration_api import add_calibration_routes
+from service.clips_api import add_clip_routes
 from service.config import SiteConfig
 from service.hub import Hub
 from service.live import LiveState
@@ -82,6 +83,7 @@ def build_service(site: SiteConfig) -> Service:
     live.posts = sorted(site_posts(site))
     add_live_routes(app, hub, audio_dir, live)
     add_calibration_routes(app, site, live, supervisor)
+    add_clip_routes(app, site, store)
     return Service(app, store, supervisor, hub)
 
 

@@ -30,6 +30,9 @@ class Mp4Writer:
         stream.height = height - height % 2
         stream.pix_fmt = "yuv420p"
         stream.time_base = self.time_base
+        # Frames carry their own capture times: the encoder must count in milliseconds too,
+        # not in 1/fps ticks, or frames closer than 1/fps collide (and muxing fails).
+        stream.codec_context.time_base = self.time_base
         stream.options = {"preset": self.preset, "crf": str(self.crf)}
         return stream
 

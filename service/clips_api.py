@@ -1,0 +1,171 @@
+"""Coaching clips over HTTP: browse and filter, play (with byte ranges, for <video>), download,
+mark for training, export a batch as a zip; and the clips and report pages."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import FastAPI, HTTPException, Query
+from fastapi.responses import FileResponse, HTMLResponse
+from pydantic import BaseModel, ConfigDict
+from starlette.background import BackgroundTask
+
+from service.api import MAX_TIME, UNAUTHORISED, Viewer
+from service.config import SiteConfig
+from service.live_api import WEB
+from service.store import EventStore
+from service.store_models import ClipReason, StoredClip
+
+MAX_EXPORT = 500
+INDEX_COLUMNS = ("id", "camera", "reason", "event_time", "verdict", "summary", "training", "file")
+
+
+class TrainingMark(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    training: bool
+
+
+def _clip_file(site: SiteConfig, clip: StoredClip) -> Path:
+    """The clip's file, which must lie inside the clips folder and exist."""
+    folder = site.clips_dir().resolve()
+    path = (folder / clip.file).resolve()
+    if not path.is_relative_to(folder) or not path.is_file():
+        raise HTTPException(404, f"the file of clip {clip.id} is gone (deleted from the disk?)")
+    return path
+
+
+def _index_csv(clips: list[StoredClip]) -> str:
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(INDEX_COLUMNS)
+    for clip in clips:
+        moment = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(clip.event_start))
+        verdict = clip.verdict or ""
+        row = (clip.id, clip.camera, clip.reason, moment, verdict, clip.summary, clip.training)
+        writer.writerow([*row, clip.file])
+    return text.getvalue()
+
+
+def export_zip(site: SiteConfig, clips: list[StoredClip], into: Path) -> Path:
+    """The clips' files and an index.csv in one zip (stored, not deflated: MP4 is compressed
+    already). Clips whose file is gone are listed in the index but not packed."""
+    into.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix="clips-", suffix=".zip", dir=into)
+    os.close(handle)
+    with zipfile.ZipFile(name, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("index.csv", _index_csv(clips))
+        folder = site.clips_dir().resolve()
+        for clip in clips:
+            path = (folder / clip.file).resolve()
+            if path.is_relative_to(folder) and path.is_file():
+                archive.write(path, f"{clip.id:06d}_{path.name}")
+    return Path(name)
+
+
+def add_clip_routes(app: FastAPI, site: SiteConfig, store: EventStore) -> None:
+    def one(clip_id: int) -> StoredClip:
+        clip = store.clips.get(clip_id)
+        if clip is None:
+            raise HTTPException(404, f"no clip {clip_id}")
+        return clip
+
+    @app.get("/clips", response_class=HTMLResponse, tags=["pages"])
+    def clips_page(_: Viewer) -> HTMLResponse:
+        """The trainer's page: browse, play, keep for training, export (?token= viewer)."""
+        return HTMLResponse((WEB / "clips.html").read_text(encoding="utf-8"))
+
+    @app.get("/report", response_class=HTMLResponse, tags=["pages"])
+    def report_page(_: Viewer) -> HTMLResponse:
+        """The manager's page: pick a shift, read its report, download PDF/CSV/JSON."""
+        return HTMLResponse((WEB / "report.html").read_text(encoding="utf-8"))
+
+    @app.get("/api/clips", response_model=list[StoredClip], responses=UNAUTHORISED, tags=["clips"])
+    def clips(
+        _: Viewer,
+        camera: Annotated[str | None, Query(max_length=64)] = None,
+        reason: Annotated[list[ClipReason] | None, Query()] = None,
+        since: Annotated[
+            float | None, Query(ge=0, le=MAX_TIME, description="Event start from (epoch s).")
+        ] = None,
+        until: Annotated[
+            float | None, Query(ge=0, le=MAX_TIME, description="Event start before (epoch s).")
+        ] = None,
+        training: Annotated[bool | None, Query(description="Only kept (or not kept).")] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    ) -> list[StoredClip]:
+        """Coaching clips, newest first, filtered by camera, reason, time and training mark."""
+        return store.clips.find(
+            camera=camera,
+            reasons=reason,
+            since=since,
+            until=until,
+            training=training,
+            limit=limit,
+        )
+
+    @app.get(
+        "/api/clips/export.zip",
+        response_class=FileResponse,
+        responses={**UNAUTHORISED, 200: {"content": {"application/zip": {}}}},
+        tags=["clips"],
+    )
+    def export(
+        _: Viewer,
+        ids: Annotated[list[int], Query(min_length=1, max_length=MAX_EXPORT)],
+    ) -> FileResponse:
+        """The chosen clips and an index.csv in one zip."""
+        chosen = store.clips.find(ids=ids, limit=MAX_EXPORT)
+        if not chosen:
+            raise HTTPException(404, "none of these clips exists")
+        path = export_zip(site, chosen, site.storage.data_dir / "exports")
+        return FileResponse(
+            path,
+            media_type="application/zip",
+            filename=f"coaching-clips-{time.strftime('%Y%m%d-%H%M%S')}.zip",
+            background=BackgroundTask(path.unlink, missing_ok=True),
+        )
+
+    @app.get(
+        "/api/clips/{clip_id}", response_model=StoredClip, responses=UNAUTHORISED, tags=["clips"]
+    )
+    def clip(clip_id: int, _: Viewer) -> StoredClip:
+        """One clip's index entry."""
+        return one(clip_id)
+
+    @app.get(
+        "/api/clips/{clip_id}/video",
+        response_class=FileResponse,
+        responses={**UNAUTHORISED, 200: {"content": {"video/mp4": {}}}},
+        tags=["clips"],
+    )
+    def video(clip_id: int, _: Viewer, download: bool = False) -> FileResponse:
+        """The MP4 (H.264, byte ranges served); with download=true as an attachment."""
+        path = _clip_file(site, one(clip_id))
+        return FileResponse(
+            path,
+            media_type="video/mp4",
+            filename=path.name if download else None,
+            content_disposition_type="attachment" if download else "inline",
+        )
+
+    @app.put(
+        "/api/clips/{clip_id}/training",
+        response_model=StoredClip,
+        responses=UNAUTHORISED,
+        tags=["clips"],
+    )
+    def mark(clip_id: int, body: TrainingMark, _: Viewer) -> StoredClip:
+        """Keep a clip for training (retention never deletes it), or stop keeping it."""
+        one(clip_id)
+        marked = store.clips.mark_for_training(clip_id, body.training)
+        if marked is None:
+            raise HTTPException(404, f"no clip {clip_id}")
+        return marked
