@@ -262,7 +262,7 @@ class ClipRecorder:
         except OSError as error:
             self.skipped += 1
             if self.paused is None:
-                log.warning("clip writing paused: %s", error)
+                log.warning("%s", _disk_problem(error))
             self.paused, self._paused_at = _disk_problem(error), time.monotonic()
             self.on_pause(self.paused)
             return
