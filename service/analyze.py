@@ -158,7 +158,10 @@ def analyze(
             summary.most_people = max(summary.most_people, len(result.people))
             summary.track_ids.update(int(i) for i in result.people.track_ids)
             bar.update(1)
-        events.write(engine.finish(last_time))
+        final = engine.finish(last_time)
+        events.write(final)
+        if recorder is not None:
+            recorder.note(final)  # e.g. the last customer's missed greeting
         summary.events = events.count
     summary.seconds = time.perf_counter() - started
     summary.stopped_early = source.stopped_early

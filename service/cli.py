@@ -50,6 +50,17 @@ def positive_int(text: str) -> int:
     return value
 
 
+def replay_speed(text: str) -> float:
+    """argparse type: how many times faster than real time a file is replayed (0-10]."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value <= 10:
+        raise argparse.ArgumentTypeError(f"{value} must be above 0 and at most 10")
+    return value
+
+
 def _add_perception_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--threads", type=positive_int, default=2, help="inference threads (default 2)"
@@ -149,27 +160,31 @@ def cmd_demo(args: argparse.Namespace) -> int:
             annotate=True,
             config=PerceptionConfig(),
             camera=load_camera(DEMO_CAMERA),
+            clips=True,
         )
         for line in summary.lines():
             print(line)
         print(
-            f"open {out / 'annotated.mp4'} to see the tracks; events are in {out / 'events.jsonl'}"
+            f"open {out / 'annotated.mp4'} to see the tracks; events are in "
+            f"{out / 'events.jsonl'}, coaching clips in {out / 'clips'}"
         )
         return 0
-    from service.server import serve
+    from service.demo import run_demo
 
-    site = demo_site(out, args.port)
+    site = demo_site(out, args.port, speed=args.speed, loop=args.loop)
     tokens = demo_tokens(site)
     base = f"http://127.0.0.1:{args.port}"
+    how = "in a loop" if args.loop else "once; then the shift report is written"
     print(
         f"the bundled sample {DEMO_SAMPLE.name} (CC-BY-4.0, see NOTICE) is replayed as camera "
-        "'lobby'; a customer reaches the door every 15-30 s"
+        f"'lobby' {how}; a customer reaches the door every 15-30 s"
     )
     print(f"dashboard (viewer token):  {base}/dashboard?token={tokens['viewer']}")
     print(f"earpiece page:             {base}/earpiece?token={tokens['earpiece']}")
+    print(f"coaching clips:            {base}/clips?token={tokens['viewer']}")
     print(f"API docs (admin):          {base}/docs?token={tokens['admin']}")
     print("stop with Ctrl-C")
-    serve(site)
+    run_demo(site, tokens, exit_when_done=args.exit)
     return 0
 
 
@@ -284,7 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     prompts_parser.add_argument(
         "--speed",
-        type=float,
+        type=replay_speed,
         default=2.0,
         help="replay speed; frames keep their capture times (2.0)",
     )
@@ -293,9 +308,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo_parser = commands.add_parser(
         "demo",
         help="run the live service on the bundled sample (or --offline: analyze it)",
-        description="Start the service with the bundled sample replayed as a camera, and print "
-        "the dashboard and earpiece URLs with fresh tokens. --offline instead analyzes the "
-        "sample once and writes tracks, events and an annotated video.",
+        description="Start the service with the bundled sample replayed once as a camera, and "
+        "print the dashboard, earpiece and clips URLs with fresh tokens. When the sample has "
+        "played, the shift report (HTML and PDF) is written to DIR/reports and the coaching "
+        "clips are in DIR/clips; the pages stay up until Ctrl-C (--exit: stop there). "
+        "--offline instead analyzes the sample once and writes tracks, events, an annotated "
+        "video and the clips.",
     )
     demo_parser.add_argument(
         "--out", default="etiquette-demo", help="data folder (service) or output folder (--offline)"
@@ -304,6 +322,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo_parser.add_argument(
         "--offline", action="store_true", help="analyze the sample once instead of serving"
     )
+    demo_parser.add_argument(
+        "--speed", type=replay_speed, default=1.0, help="replay speed (1.0: real time)"
+    )
+    demo_parser.add_argument(
+        "--loop", action="store_true", help="replay the sample forever (no ending report)"
+    )
+    demo_parser.add_argument("--exit", action="store_true", help="stop once the report is written")
     demo_parser.set_defaults(handler=cmd_demo)
 
     add_calibrate_parser(commands)

@@ -233,6 +233,14 @@ class ClipRecorder:
             if reason is not None:
                 self._start(event, reason)
 
+    def note(self, events: list[Event]) -> None:
+        """Events decided without a new frame (the end of a recording): their clips take the
+        frames already kept and are written by :meth:`close`."""
+        for event in events:
+            reason = wanted(event, self.config.reasons)
+            if reason is not None:
+                self._start(event, reason)
+
     def _start(self, event: Event, reason: ClipReason) -> None:
         begin = max(event.start - self.config.pre_s, event.end - self.config.max_event_s)
         frames = [kept for kept in self._recent if kept.timestamp >= begin]

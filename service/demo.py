@@ -1,11 +1,19 @@
-"""`etiquette demo`: the live service on the bundled sample, or (--offline) an analysis."""
+"""`etiquette demo`: the live service on the bundled sample, ending with a shift report and
+coaching clips; or (--offline) one analysis of it."""
 
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 from pathlib import Path
 
+import uvicorn
+
 from service.config import SiteConfig
+from service.report import shift_report
+from service.report_render import Format, render
+from service.server import build_service
 from service.store import EventStore
 from service.store_models import ROLES
 
@@ -51,3 +59,60 @@ def demo_tokens(site: SiteConfig) -> dict[str, str]:
                 store.revoke_token(name)
             tokens[role] = store.create_token(role, name)
     return tokens
+
+
+def write_demo_report(site: SiteConfig, store: EventStore, start: float, end: float) -> list[Path]:
+    """The demo's shift report as HTML and PDF in DATA/reports."""
+    folder = site.storage.data_dir / "reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    report = shift_report(store, site, start, end)
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(end))
+    formats: tuple[Format, ...] = ("html", "pdf")
+    written = []
+    for form in formats:
+        path = folder / f"report-{stamp}.{form}"
+        path.write_bytes(render(report, form))
+        written.append(path)
+    return written
+
+
+def run_demo(site: SiteConfig, tokens: dict[str, str], exit_when_done: bool) -> None:
+    """Serve the demo; once the sample has played, write the report and say where it and the
+    clips are (and stop, with ``exit_when_done``)."""
+    service = build_service(site)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            service.app,
+            host=site.server.host,
+            port=site.server.port,
+            log_level="warning",
+            access_log=False,  # tokens travel in query strings
+        )
+    )
+    started = time.time()
+    names = {camera.name for camera in site.cameras}
+
+    def when_played() -> None:
+        while not names <= service.supervisor.finished:
+            if server.should_exit:
+                return
+            time.sleep(0.5)
+        reports = write_demo_report(site, service.store, started, time.time())
+        clips = service.store.clips.find(since=started - 60, limit=1000)
+        base = f"http://{site.server.host}:{site.server.port}"
+        viewer = tokens["viewer"]
+        lines = [
+            "the sample has played to its end:",
+            *(f"  report: {path.resolve()}" for path in reports),
+            f"  {len(clips)} coaching clips in {site.clips_dir().resolve()}",
+            f"  clips page:  {base}/clips?token={viewer}",
+            f"  report page: {base}/report?token={viewer}",
+        ]
+        print("\n".join(lines), flush=True)
+        if exit_when_done:
+            server.should_exit = True
+        else:
+            print("the pages stay up; stop with Ctrl-C", flush=True)
+
+    threading.Thread(target=when_played, daemon=True, name="demo-report").start()
+    server.run()

@@ -222,7 +222,10 @@ def run_camera(
             played_once = isinstance(source, ReplaySource) and not source.loop
             reason = _stream(camera, source, pipeline, recorder, out, stop)  # closes the source
             if played_once and reason == STREAM_ENDED:
-                _finish_recording(camera, pipeline, out)
+                final = _finish_recording(camera, pipeline, out)
+                if recorder is not None:
+                    recorder.note(final)
+                    recorder.close()  # its clips are indexed before the runner says it is done
                 _send(out, HealthMessage(camera.name, False, 0.0, 0, None, "the video has ended"))
                 _send(out, FinishedMessage(camera.name))
                 return
@@ -233,14 +236,15 @@ def run_camera(
             recorder.close()  # the clips still open are written with what they have
 
 
-def _finish_recording(camera: CameraConfig, pipeline: Pipeline, out: Any) -> None:
+def _finish_recording(camera: CameraConfig, pipeline: Pipeline, out: Any) -> list[Event]:
     """A video played once is over: the greeting still waiting has its outcome now."""
     last = pipeline.last_frame_time
     if last is None:
-        return
-    for event in pipeline.engine.finish(last):
-        if event.phase == Phase.END:
-            _send(out, EventMessage(camera.name, event.model_dump(mode="json"), _post_of(event)))
+        return []
+    final = [event for event in pipeline.engine.finish(last) if event.phase == Phase.END]
+    for event in final:
+        _send(out, EventMessage(camera.name, event.model_dump(mode="json"), _post_of(event)))
+    return final
 
 
 def _stream(

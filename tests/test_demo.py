@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -16,54 +17,45 @@ import httpx
 from tests.live_service import free_port
 
 
-def test_demo_serves_the_sample_and_prints_working_links(tmp_path: Path) -> None:
+def test_demo_serves_the_sample_then_ends_with_a_report_and_clips(tmp_path: Path) -> None:
     port = free_port()
+    command = [sys.executable, "-m", "service.cli", "demo", "--out", str(tmp_path / "demo")]
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "service.cli",
-            "demo",
-            "--out",
-            str(tmp_path / "demo"),
-            "--port",
-            str(port),
-        ],
+        [*command, "--port", str(port), "--speed", "5", "--exit"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
     )
+    lines: list[str] = []
+    output = process.stdout
+    assert output is not None
+    reader = threading.Thread(target=lambda: lines.extend(output), daemon=True)
+    reader.start()
     try:
-        output = process.stdout
-        assert output is not None
-        lines: list[str] = []
-        reader = threading.Thread(
-            target=lambda: lines.extend(output.readline() for _ in range(4)), daemon=True
-        )
-        reader.start()
-        reader.join(timeout=60)
-        assert len(lines) == 4, f"the demo printed {lines}"
-        dashboard = next(line.split()[-1] for line in lines if line.startswith("dashboard"))
         deadline = time.time() + 60
         status = 0
-        while time.time() < deadline:
-            try:
-                status = httpx.get(dashboard, timeout=5).status_code
-                if status == 200:
-                    break
-            except httpx.TransportError:
-                pass
+        while time.time() < deadline and status != 200:
+            dashboard = next((x.split()[-1] for x in lines if x.startswith("dashboard")), None)
+            with contextlib.suppress(httpx.TransportError):
+                status = httpx.get(dashboard, timeout=5).status_code if dashboard else 0
             time.sleep(0.5)
         assert status == 200, "".join(lines)
-        token = dashboard.split("token=")[1]
-        cameras = httpx.get(
-            f"http://127.0.0.1:{port}/api/cameras", headers={"Authorization": f"Bearer {token}"}
-        ).json()
-        assert cameras[0]["name"] == "lobby"
+        # The 139 s sample at 5x: about 30 s, then the report.
+        assert process.wait(timeout=150) == 0, "".join(lines)
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+    reader.join(timeout=10)
+    text = "".join(lines)
+    reports = [Path(x.split("report: ")[1].strip()) for x in lines if "report: " in x]
+    assert [r.suffix for r in reports] == [".html", ".pdf"], text
+    assert reports[1].read_bytes().startswith(b"%PDF")
+    assert "未迎宾" in reports[0].read_text(encoding="utf-8")
+    clips = sorted((tmp_path / "demo" / "clips").rglob("*.mp4"))
+    assert f"{len(clips)} coaching clips in" in text
+    assert len(clips) >= 4, text  # the sample's customers who are not greeted
 
 
 def test_offline_demo_writes_tracks_events_and_video(tmp_path: Path) -> None:
@@ -74,3 +66,6 @@ def test_offline_demo_writes_tracks_events_and_video(tmp_path: Path) -> None:
     arrivals = [e for e in events if e["type"] == "customer_arrived"]
     assert len(arrivals) == 6  # six visitors, one at a time
     assert (tmp_path / "annotated.mp4").stat().st_size > 100_000
+    clips = [json.loads(line) for line in (tmp_path / "clips" / "clips.jsonl").open()]
+    assert [c["reason"] for c in clips] == ["missed_greeting"] * 6
+    assert all((tmp_path / "clips" / c["file"]).is_file() for c in clips)
