@@ -24,7 +24,7 @@ class ClipConfig(BaseModel):
     enabled: bool = Field(True, description="Write coaching clips from the live cameras.")
     reasons: list[ClipReason] = Field(
         default_factory=lambda: list(ALL_REASONS),
-        description="Events that get a clip: " + ", ".join(ALL_REASONS) + ".",
+        description="Events that get a clip (by default all of these kinds).",
     )
     pre_s: float = Field(3.0, ge=0, le=30, description="Seconds kept before the event.")
     post_s: float = Field(3.0, ge=0, le=30, description="Seconds kept after the event.")
