@@ -181,7 +181,7 @@ class GreetingConfig(Section):
     on_time_s: float = Field(
         2.0,
         gt=0,
-        description="A greeting that starts within this many seconds of the arrival is on time; later, but within window_s, it is late.",
+        description="A greeting that starts within this many seconds of the arrival is on time; later, but within window_s, it is late (at most window_s).",
     )
     early_s: float = Field(
         1.0,
@@ -203,7 +203,11 @@ class GreetingConfig(Section):
 
     @model_validator(mode="after")
     def _on_time_inside_window(self) -> GreetingConfig:
-        if self.on_time_s > self.window_s:
+        if self.on_time_s > self.window_s and "on_time_s" not in self.model_fields_set:
+            # A site file written before on_time_s existed, with a short window: every
+            # greeting inside that window stays on time, as it was.
+            object.__setattr__(self, "on_time_s", self.window_s)
+        elif self.on_time_s > self.window_s:
             raise ValueError(
                 f"greeting.on_time_s ({self.on_time_s:g} s) must not exceed "
                 f"greeting.window_s ({self.window_s:g} s): a late greeting must still start "

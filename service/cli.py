@@ -148,6 +148,17 @@ def cmd_bench_prompts(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_clips(args: argparse.Namespace) -> int:
+    from service.bench_clips import bench_clips
+    from service.demo import DEMO_CAMERA, DEMO_SAMPLE
+
+    source = args.source or str(DEMO_SAMPLE)
+    camera_path = args.camera or (None if args.source else str(DEMO_CAMERA))
+    camera = load_camera(Path(camera_path)) if camera_path else None
+    print(json.dumps(bench_clips(source, camera, args.frames)))
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from service.demo import DEMO_CAMERA, DEMO_SAMPLE, demo_site, demo_tokens
 
@@ -246,8 +257,8 @@ def build_parser() -> argparse.ArgumentParser:
     analyze_parser.add_argument(
         "--clips",
         action="store_true",
-        help="also write coaching clips (missed greetings, bows, posture lapses; faces of "
-        "customers blurred) into DIR/clips with an index clips.jsonl",
+        help="also write coaching clips (missed and late greetings, staff bows, posture "
+        "lapses; faces blurred except staff's) into DIR/clips with an index clips.jsonl",
     )
     analyze_parser.add_argument(
         "--rules",
@@ -304,6 +315,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="replay speed; frames keep their capture times (2.0)",
     )
     prompts_parser.set_defaults(handler=cmd_bench_prompts)
+
+    clips_parser = commands.add_parser(
+        "bench-clips",
+        help="what coaching clips cost a camera runner",
+        description="Per frame: perception and rules vs. the clip ring buffer (face blurring "
+        "and a JPEG), medians from one run over the same frames; per clip: the background "
+        "writer's time; the ring buffer's size. One JSON line. Without SOURCE: the bundled "
+        "sample with its camera file.",
+    )
+    clips_parser.add_argument("source", nargs="?", help="video file (default: the sample)")
+    clips_parser.add_argument("--camera", help="camera file (zones, gravity)")
+    clips_parser.add_argument("--frames", type=positive_int, help="stop after N frames")
+    clips_parser.set_defaults(handler=cmd_bench_clips)
 
     demo_parser = commands.add_parser(
         "demo",

@@ -29,7 +29,9 @@ class ClipIndex:
                     EventRow.camera == camera,
                     EventRow.type == clip.event_type,
                     EventRow.track == clip.track,
-                    func.abs(EventRow.start - clip.event_start) < SAME_START_S,
+                    EventRow.start.between(
+                        clip.event_start - SAME_START_S, clip.event_start + SAME_START_S
+                    ),
                 )
                 .order_by(EventRow.id.desc())
                 .limit(1)
@@ -95,6 +97,11 @@ class ClipIndex:
         )
         with self._sessions() as session:
             return {int(event): int(clip) for event, clip in session.execute(query) if event}
+
+    def files(self) -> set[str]:
+        """Every indexed clip's file (relative to the clips folder)."""
+        with self._sessions() as session:
+            return set(session.scalars(select(ClipRow.file)))
 
     def total_bytes(self) -> int:
         with self._sessions() as session:

@@ -5,6 +5,7 @@ in memory. Used by the camera runners (live) and by `etiquette analyze --clips` 
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import logging
 import os
@@ -22,25 +23,29 @@ import numpy as np
 
 from calibration.overlay import Outline
 from rules.engine import PersonRules
-from rules.events import BowValues, Event, PostureValues
+from rules.events import BowValues, Event, Phase, PostureValues
 from service.clip_config import ALL_REASONS, ClipConfig
 from service.drawing import draw_captions, draw_outlines, draw_people
 from service.privacy import FaceBlurrer
 from service.store_models import ClipReason, NewClip
 from service.video_writer import Mp4Writer
-from vision.frame import FrameResult
+from vision.frame import FrameResult, People
 from vision.joints import Role
 
 log = logging.getLogger(__name__)
 BAD_BOWS = ("too_shallow", "too_deep", "rushed")
 NOMINAL_FPS = 10.0  # frames carry their own timestamps; this only seeds the encoder
 RECHECK_DISK_S = 30.0
+MAX_QUEUED_CLIPS = 4  # clips waiting for the writer; more would pile up memory
+ENCODER_THREADS = 1  # the writer shares two cores with perception
 
 
 def wanted(event: Event, reasons: list[ClipReason] | None = None) -> ClipReason | None:
     """Why this event deserves a clip (None: it does not). Bows and posture are coached for
     staff only."""
     reason: ClipReason | None = None
+    if event.phase is not Phase.END:
+        return None
     if event.type == "greeting_missed":
         reason = "missed_greeting"
     elif event.type == "greeting" and event.verdict == "late":
@@ -72,6 +77,17 @@ def describe(event: Event) -> str:
         what = f"greeting after {latency:.1f} s" if isinstance(latency, float) else event.type
     verdict = f" - {event.verdict}" if event.verdict else ""
     return f"#{event.track} {what}{verdict}"
+
+
+def with_roles(people: People, rules: dict[int, PersonRules]) -> People:
+    """The frame's people with the roles the rules gave them (perception knows none)."""
+    if not rules or len(people) == 0:
+        return people
+    roles = np.array(
+        [rules[int(t)].role if int(t) in rules else Role.UNKNOWN for t in people.track_ids],
+        dtype=np.int8,
+    )
+    return dataclasses.replace(people, roles=roles)
 
 
 def person_labels(people: dict[int, PersonRules]) -> dict[int, str]:
@@ -130,7 +146,7 @@ class ClipWriter:
         partial = path.with_suffix(".part.mp4")
         caption = [describe(clip.event)]
         try:
-            writer = Mp4Writer(partial, NOMINAL_FPS)
+            writer = Mp4Writer(partial, NOMINAL_FPS, threads=ENCODER_THREADS)
             try:
                 for kept in clip.frames:
                     writer.write(self._picture(kept, caption), kept.timestamp)
@@ -195,10 +211,13 @@ class ClipRecorder:
     background: bool = False
     jpeg_quality: int = 85
     skipped: int = 0
+    failures: int = 0  # frames in a row the recorder failed on (see service/runner.py)
     paused: str | None = None
     _recent: deque[KeptFrame] = field(default_factory=deque)
     _open: list[PendingClip] = field(default_factory=list)
-    _jobs: queue.Queue[PendingClip | None] = field(default_factory=queue.Queue)
+    _jobs: queue.Queue[PendingClip | None] = field(
+        default_factory=lambda: queue.Queue(MAX_QUEUED_CLIPS)
+    )
     _thread: threading.Thread | None = None
     _paused_at: float = 0.0
 
@@ -210,7 +229,7 @@ class ClipRecorder:
         events: list[Event],
     ) -> None:
         """One RGB frame with what perception and the rules made of it."""
-        blurred = self.blur(image, result.people)
+        blurred = self.blur(image, with_roles(result.people, people))
         ok, jpeg = cv2.imencode(
             ".jpg",
             cv2.cvtColor(blurred, cv2.COLOR_RGB2BGR),
@@ -232,6 +251,13 @@ class ClipRecorder:
             reason = wanted(event, self.config.reasons)
             if reason is not None:
                 self._start(event, reason)
+
+    def buffered(self) -> tuple[int, float]:
+        """The ring buffer's size: bytes of JPEG kept, and the seconds they span."""
+        if not self._recent:
+            return 0, 0.0
+        span = self._recent[-1].timestamp - self._recent[0].timestamp
+        return sum(len(kept.jpeg) for kept in self._recent), span
 
     def note(self, events: list[Event]) -> None:
         """Events decided without a new frame (the end of a recording): their clips take the
@@ -255,11 +281,18 @@ class ClipRecorder:
         if self._thread is None:
             self._thread = threading.Thread(target=self._work, daemon=True, name="clip-writer")
             self._thread.start()
-        self._jobs.put(clip)
+        try:
+            self._jobs.put_nowait(clip)
+        except queue.Full:
+            self.skipped += 1
+            log.warning("clip writer behind: a %s clip was skipped", clip.reason)
 
     def _work(self) -> None:
         while (clip := self._jobs.get()) is not None:
-            self._write(clip)
+            try:
+                self._write(clip)
+            except Exception:  # the writer thread must outlive any one clip
+                log.exception("the %s clip failed", clip.reason)
 
     def _write(self, clip: PendingClip) -> None:
         if self.paused is not None and time.monotonic() - self._paused_at < RECHECK_DISK_S:
@@ -283,14 +316,19 @@ class ClipRecorder:
             self.on_pause(None)
         self.on_clip(written)
 
-    def close(self) -> None:
-        """Write the clips still open with the frames they have, and wait for the writer."""
+    def close(self, timeout_s: float | None = None) -> None:
+        """Write the clips still open with the frames they have, and wait for the writer (at
+        most ``timeout_s``; a clip cut short leaves only a temporary file, which retention
+        sweeps away)."""
         for clip in list(self._open):
             self._open.remove(clip)
             self._submit(clip)
         if self._thread is not None:
-            self._jobs.put(None)
-            self._thread.join()
+            try:
+                self._jobs.put(None, timeout=timeout_s)
+            except queue.Full:
+                return
+            self._thread.join(timeout_s)
             self._thread = None
 
 

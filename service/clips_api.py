@@ -24,6 +24,7 @@ from service.store import EventStore
 from service.store_models import ClipReason, StoredClip
 
 MAX_EXPORT = 500
+MAX_EXPORT_BYTES = 2_000_000_000  # built on the data disk: never let one export fill it
 INDEX_COLUMNS = ("id", "camera", "reason", "event_time", "verdict", "summary", "training", "file")
 
 
@@ -68,6 +69,16 @@ def export_zip(site: SiteConfig, clips: list[StoredClip], into: Path) -> Path:
             if path.is_relative_to(folder) and path.is_file():
                 archive.write(path, f"{clip.id:06d}_{path.name}")
     return Path(name)
+
+
+def exports_dir(site: SiteConfig) -> Path:
+    return site.storage.data_dir / "exports"
+
+
+def clear_exports(site: SiteConfig) -> None:
+    """Zips left over by a service that stopped while one was being downloaded."""
+    for leftover in exports_dir(site).glob("clips-*.zip"):
+        leftover.unlink(missing_ok=True)
 
 
 def add_clip_routes(app: FastAPI, site: SiteConfig, store: EventStore) -> None:
@@ -125,7 +136,14 @@ def add_clip_routes(app: FastAPI, site: SiteConfig, store: EventStore) -> None:
         chosen = store.clips.find(ids=ids, limit=MAX_EXPORT)
         if not chosen:
             raise HTTPException(404, "none of these clips exists")
-        path = export_zip(site, chosen, site.storage.data_dir / "exports")
+        total = sum(clip.size_bytes for clip in chosen)
+        if total > MAX_EXPORT_BYTES:
+            raise HTTPException(
+                413,
+                f"these clips hold {total / 1e6:.0f} MB; export at most "
+                f"{MAX_EXPORT_BYTES / 1e6:.0f} MB at a time (choose fewer clips)",
+            )
+        path = export_zip(site, chosen, exports_dir(site))
         return FileResponse(
             path,
             media_type="application/zip",

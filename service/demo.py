@@ -97,7 +97,12 @@ def run_demo(site: SiteConfig, tokens: dict[str, str], exit_when_done: bool) -> 
             if server.should_exit:
                 return
             time.sleep(0.5)
-        reports = write_demo_report(site, service.store, started, time.time())
+        ended = time.time()
+        try:
+            reports = write_demo_report(site, service.store, started, ended)
+        except Exception as error:  # say so, and still end as promised
+            print(f"the report could not be written: {error}", flush=True)
+            reports = []
         clips = service.store.clips.find(since=started - 60, limit=1000)
         base = f"http://{site.server.host}:{site.server.port}"
         viewer = tokens["viewer"]
@@ -106,7 +111,7 @@ def run_demo(site: SiteConfig, tokens: dict[str, str], exit_when_done: bool) -> 
             *(f"  report: {path.resolve()}" for path in reports),
             f"  {len(clips)} coaching clips in {site.clips_dir().resolve()}",
             f"  clips page:  {base}/clips?token={viewer}",
-            f"  report page: {base}/report?token={viewer}",
+            f"  report page: {base}/report?token={viewer}&start={started:.0f}&end={ended:.0f}",
         ]
         print("\n".join(lines), flush=True)
         if exit_when_done:

@@ -20,6 +20,7 @@ HEAD_JOINTS = [
     Joint.MOUTH_LEFT,
     Joint.MOUTH_RIGHT,
 ]
+STAFF_FACE_JOINTS = [Joint.NOSE, Joint.LEFT_EYE, Joint.RIGHT_EYE]
 HEAD_MARGIN = 1.8  # head box grown around the face landmarks (hair, chin, turned heads)
 MIN_HEAD_PX = 12
 BLUR_CELLS = 4  # pixelation: the face is reduced to this many cells across, then smoothed
@@ -67,13 +68,13 @@ class FaceBlurrer:
         """A blurred copy of an RGB frame."""
         out = image.copy()
         height, width = image.shape[:2]
-        boxes, staff_heads = [], []
+        boxes, staff_faces = [], []
         for row in range(len(people)):
-            box = head_box(people.keypoints[row], width, height)
+            keypoints = people.keypoints[row]
             if people.roles[row] == Role.STAFF and not self.blur_staff:
-                staff_heads.append(box)
+                staff_faces.append(keypoints[STAFF_FACE_JOINTS, :2])
             else:
-                boxes.append(box)
+                boxes.append(head_box(keypoints, width, height))
         whole = square_roi_around((0.0, 0.0, float(width), float(height)))
         regions = [whole] + [
             Roi(
@@ -85,7 +86,7 @@ class FaceBlurrer:
             for x1, y1, x2, y2 in boxes
         ]
         for face in self.detector.detect(image, regions):  # one batch: frame and heads
-            if _on_any(face.box, staff_heads):
+            if _is_staff_face(face.box, staff_faces):
                 continue
             x1, y1, x2, y2 = face.box
             grow = 0.25 * max(x2 - x1, y2 - y1)
@@ -102,7 +103,13 @@ class FaceBlurrer:
         return out
 
 
-def _on_any(box: tuple[float, float, float, float], heads: list[tuple[int, int, int, int]]) -> bool:
-    """Is the centre of ``box`` on one of these heads."""
-    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    return any(x1 <= cx <= x2 and y1 <= cy <= y2 for x1, y1, x2, y2 in heads)
+def _is_staff_face(box: tuple[float, float, float, float], staff_faces: list[np.ndarray]) -> bool:
+    """A detected face is a staff member's only when it holds that person's nose and both
+    eyes: a customer's face next to them (or behind them) is still blurred."""
+    x1, y1, x2, y2 = box
+    for points in staff_faces:
+        inside = (points[:, 0] >= x1) & (points[:, 0] <= x2)
+        inside &= (points[:, 1] >= y1) & (points[:, 1] <= y2)
+        if bool(inside.all()):
+            return True
+    return False

@@ -33,6 +33,40 @@ class StaffSummary(BaseModel):
     posture_off_s: float
 
 
+class PostSummary(BaseModel):
+    """One door or desk post's numbers over the shift."""
+
+    model_config = ConfigDict(frozen=True)
+
+    post: str
+    greetings_on_time: int
+    greetings_late: int
+    greetings_missed: int
+    bows: int
+    bows_to_standard: int
+    welcome_gestures: int
+    guiding_gestures: int
+    posture_lapses: int
+    posture_off_s: float
+
+    @property
+    def gestures(self) -> int:
+        return self.welcome_gestures + self.guiding_gestures
+
+
+class HourPosture(BaseModel):
+    """Posture lapses that started within one hour (local time) of the shift."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: float = Field(description="The hour's start (epoch seconds, a local whole hour).")
+    lapses: int
+    off_s: float = Field(description="The lapses' off-standard time, summed (seconds).")
+
+    def label(self) -> str:
+        return datetime.fromtimestamp(self.start).strftime("%H:%M")
+
+
 class Moment(BaseModel):
     """One of the shift's worst moments, for the trainer to look at."""
 
@@ -73,6 +107,12 @@ class ShiftReport(BaseModel):
     posture_lapses: int
     posture_off_s: float
     staff: list[StaffSummary]
+    posts: list[PostSummary] = Field(
+        description="Per door or desk post, by name; events without a post are not in it.",
+    )
+    posture_by_hour: list[HourPosture] = Field(
+        description="Every hour from the first to the last with a posture lapse (zeros between).",
+    )
     worst: list[Moment]
 
     @property
@@ -126,6 +166,75 @@ class _Tally:
         )
 
 
+@dataclass
+class _PostTally:
+    """One post's counts while the events are read."""
+
+    on_time: int = 0
+    late: int = 0
+    missed: int = 0
+    bows: int = 0
+    standard: int = 0
+    welcome: int = 0
+    guiding: int = 0
+    lapses: int = 0
+    off_s: float = 0.0
+
+    def summary(self, post: str) -> PostSummary:
+        return PostSummary(
+            post=post,
+            greetings_on_time=self.on_time,
+            greetings_late=self.late,
+            greetings_missed=self.missed,
+            bows=self.bows,
+            bows_to_standard=self.standard,
+            welcome_gestures=self.welcome,
+            guiding_gestures=self.guiding,
+            posture_lapses=self.lapses,
+            posture_off_s=round(self.off_s, 1),
+        )
+
+
+# Greeting outcomes and what leads to them: stored without a post (only posture values carry
+# one), they belong to the door post.
+DOOR_EVENTS = frozenset({"greeting", "greeting_missed", "greeting_prompt", "customer_arrived"})
+
+
+def _hour_start(timestamp: float) -> float:
+    """The start of the local hour that ``timestamp`` falls in."""
+    moment = datetime.fromtimestamp(timestamp)
+    return moment.replace(minute=0, second=0, microsecond=0).timestamp()
+
+
+def _by_hour(lapses: list[tuple[float, float]]) -> list[HourPosture]:
+    """Posture lapses (start, off_s) by the hour they started in, every hour from the first to
+    the last that has one."""
+    if not lapses:
+        return []
+    counts: Counter[float] = Counter()
+    seconds: defaultdict[float, float] = defaultdict(float)
+    for start, off in lapses:
+        hour = _hour_start(start)
+        counts[hour] += 1
+        seconds[hour] += off
+    hours, hour, last = set(counts), min(counts), max(counts)
+    while hour < last:
+        hours.add(hour)
+        # The next local hour, across a DST change too (and never backwards).
+        hour = max(_hour_start(hour + 3601), hour + 1800)
+    return [
+        HourPosture(start=h, lapses=counts[h], off_s=round(seconds[h], 1)) for h in sorted(hours)
+    ]
+
+
+def attributed_post(event: StoredEvent, door_post: str | None) -> str | None:
+    """The post an event counts for: its own, or for door events stored without one (the
+    greeting timer does not know posts) the door post."""
+    if event.post is None and event.type in DOOR_EVENTS:
+        return door_post
+    return event.post
+
+
 def build_report(
     events: list[StoredEvent],
     *,
@@ -136,12 +245,16 @@ def build_report(
     bow_target_deg: float,
     bow_tolerance_deg: float,
     clips: Mapping[int, int] | None = None,
+    door_post: str | None = None,
 ) -> ShiftReport:
     """Aggregate one shift's stored events. ``clips`` maps a stored event id to its coaching
-    clip's id, so that the worst moments link to what the trainer can watch."""
+    clip's id, so that the worst moments link to what the trainer can watch. Greeting events
+    (and arrivals, prompts) stored without a post count for ``door_post`` in the posts table."""
     clip_of = clips or {}
     kinds = Counter(e.type for e in events)
     staff: dict[tuple[str, int], _Tally] = defaultdict(_Tally)
+    posts: dict[str, _PostTally] = defaultdict(_PostTally)
+    lapses: list[tuple[float, float]] = []
     depths: list[float] = []
     latencies: list[float] = []
     worst: list[Moment] = []
@@ -163,6 +276,8 @@ def build_report(
     for event in events:
         values = event.values
         tally = staff[(event.camera, event.track)]
+        name = attributed_post(event, door_post)
+        at = posts[name] if name is not None else _PostTally()  # a throwaway without a post
         if event.type == "customer_arrived" and first_customer is None:
             first_customer = event.start
         elif event.type == "bow" and event.role == "staff":
@@ -170,15 +285,19 @@ def build_report(
             tally.depths.append(depth)
             depths.append(depth)
             verdicts[event.verdict or "unknown"] += 1
+            at.bows += 1
             if event.verdict == "to_standard":
                 tally.standard += 1
+                at.standard += 1
             elif event.verdict in ("too_shallow", "too_deep", "rushed"):
                 what = f"bow {depth:.0f}° ({event.verdict}), #{event.track}"
                 worst.append(moment(event, what, severity=abs(depth - bow_target_deg)))
         elif event.type == "welcome_gesture" and event.role == "staff":
             tally.welcome += 1
+            at.welcome += 1
         elif event.type == "guiding_gesture" and event.role == "staff":
             tally.guiding += 1
+            at.guiding += 1
         elif event.type == "greeting":
             latency = _number(values, "latency_s")
             if latency is not None:
@@ -187,17 +306,24 @@ def build_report(
             # Only a "late" verdict is late: a greeting stored without one counts as on time.
             if event.verdict == "late":
                 late += 1
+                at.late += 1
                 waited = latency or 0.0
                 what = f"greeting late {waited:.1f} s, #{event.track}"
                 # Below a missed greeting (100), above bows and most posture lapses.
                 worst.append(moment(event, what, severity=50.0 + waited))
+            else:
+                at.on_time += 1
         elif event.type == "greeting_missed":
+            at.missed += 1
             worst.append(moment(event, "greeting missed", severity=100.0))
         elif event.type == "posture":
             off = _number(values, "off_s") or 0.0
             off_total += off
             tally.lapses += 1
             tally.off_s += off
+            at.lapses += 1
+            at.off_s += off
+            lapses.append((event.start, off))
             reasons = values.get("reasons")
             listed = ", ".join(str(r) for r in reasons) if isinstance(reasons, list) else ""
             what = f"posture off {off:.0f} s ({listed}), #{event.track}"
@@ -231,6 +357,8 @@ def build_report(
         posture_lapses=kinds["posture"],
         posture_off_s=round(off_total, 1),
         staff=summaries,
+        posts=[posts[name].summary(name) for name in sorted(posts)],
+        posture_by_hour=_by_hour(lapses),
         worst=sorted(worst, key=lambda m: -m.severity)[:WORST_MOMENTS],
     )
 
@@ -239,7 +367,10 @@ def shift_report(
     store: EventStore, site: SiteConfig, start: float, end: float, post: str | None = None
 ) -> ShiftReport:
     """The report of one shift from the store, its worst moments linked to their clips."""
-    events = store.events(since=start, until=end, post=post, limit=1_000_000)
+    door_post = site.rules.greeting.door_post
+    events = store.events(since=start, until=end, limit=1_000_000)
+    if post is not None:  # after attribution: the door post's report has its greetings
+        events = [event for event in events if attributed_post(event, door_post) == post]
     return build_report(
         events,
         site=site.site,
@@ -249,4 +380,5 @@ def shift_report(
         bow_target_deg=site.rules.bow.target_deg,
         bow_tolerance_deg=site.rules.bow.tolerance_deg,
         clips=store.clips.by_event(start, end),
+        door_post=door_post,
     )

@@ -55,7 +55,7 @@ def _png(figure: Figure) -> str:
 
 def charts(report: ShiftReport) -> dict[str, str]:
     """Base64 PNG charts: bow depths against the standard, greeting outcomes (on time, late,
-    missed) and greeting latencies."""
+    missed), greeting latencies and minutes of posture lapse per hour."""
     plt.rcParams["font.family"] = _font()
     found: dict[str, str] = {}
     if report.bow_depths:
@@ -86,6 +86,23 @@ def charts(report: ShiftReport) -> dict[str, str]:
         axis.set_xlabel("迎宾用时 greeting latency (s)")
         axis.set_ylabel("次数 count")
         found["latency"] = _png(figure)
+    if report.posture_by_hour:
+        # Minutes off standard, not a compliance share: time at the posts is not stored.
+        hours = report.posture_by_hour
+        figure, axis = plt.subplots(figsize=(6, 2.4))
+        bars = axis.bar(
+            range(len(hours)), [h.off_s / 60 for h in hours], color="#8d6e63", width=0.7
+        )
+        axis.bar_label(bars, labels=[str(h.lapses) for h in hours], padding=2, fontsize=7)
+        axis.set_xticks(range(len(hours)), [h.label() for h in hours])
+        if len(hours) > 12:
+            axis.tick_params(axis="x", labelrotation=90)
+        axis.tick_params(axis="x", labelsize=8)
+        axis.margins(y=0.15)  # room for the counts above the bars
+        axis.set_title("站姿不规范时长 posture off (min), 柱上为次数 lapses on bars", fontsize=9)
+        axis.set_xlabel("小时 hour")
+        axis.set_ylabel("分钟 min")
+        found["posture"] = _png(figure)
     return found
 
 
@@ -139,6 +156,22 @@ def report_csv(report: ShiftReport) -> str:
             "posture_off_s",
         ):
             writer.writerow(["staff " + who, key, getattr(staff, key), ""])
+    for post in report.posts:
+        for key in (
+            "greetings_on_time",
+            "greetings_late",
+            "greetings_missed",
+            "bows",
+            "bows_to_standard",
+            "welcome_gestures",
+            "guiding_gestures",
+            "posture_lapses",
+            "posture_off_s",
+        ):
+            writer.writerow(["post " + post.post, key, getattr(post, key), ""])
+    for hour in report.posture_by_hour:
+        writer.writerow(["posture " + hour.label(), "posture_lapses", hour.lapses, ""])
+        writer.writerow(["posture " + hour.label(), "posture_off_s", hour.off_s, ""])
     for moment in report.worst:
         clip = "" if moment.clip_id is None else moment.clip_id
         writer.writerow(["worst", _clock(moment.start), f"{moment.camera}: {moment.what}", clip])

@@ -14,6 +14,7 @@ from service.store_models import StoredClip
 
 log = logging.getLogger(__name__)
 DAY_S = 86400.0
+ORPHAN_AGE_S = 600.0  # a clip being written now is younger than this
 
 
 @dataclass(frozen=True)
@@ -55,4 +56,29 @@ def _delete_file(folder: Path, clip: StoredClip) -> int:
         path.unlink()
     except FileNotFoundError:  # already gone (deleted by hand): forget it all the same
         return 0
+    except OSError as error:  # the next sweep tries again; the other files still go
+        log.warning("could not delete %s: %s", path, error)
+        return 0
     return size
+
+
+def sweep_orphans(index: ClipIndex, folder: Path, now: float | None = None) -> int:
+    """Delete clip files no index row knows (a runner stopped mid-write, an index write that
+    failed) once they are older than ORPHAN_AGE_S; returns how many."""
+    now = time.time() if now is None else now
+    if not folder.is_dir():
+        return 0
+    known = index.files()
+    swept = 0
+    for path in folder.rglob("*.mp4"):
+        relative = path.relative_to(folder).as_posix()
+        try:
+            if relative in known or now - path.stat().st_mtime < ORPHAN_AGE_S:
+                continue
+            path.unlink()
+        except OSError:  # gone meanwhile, or not ours to delete: leave it
+            continue
+        swept += 1
+    if swept:
+        log.info("deleted %d clip files that no index row knew", swept)
+    return swept

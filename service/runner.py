@@ -24,7 +24,7 @@ from calibration.camera_file import CameraFile, load_camera
 from calibration.overlay import Outline, zone_outlines
 from models.runtime import OnnxNetwork
 from rules.config import RulesConfig
-from rules.engine import RulesEngine
+from rules.engine import FrameRules, RulesEngine
 from rules.events import Event, Phase
 from service.analyze import face_blurrer, scene_context
 from service.camera_feed import LatestFrame, ReplaySource, open_camera
@@ -46,6 +46,8 @@ BACKOFF_MAX_S = 30.0
 STALL_S = 5.0  # no frame for this long: the camera counts as gone
 EVENT_WAIT_S = 5.0
 STREAM_ENDED = "the stream ended"
+CLIPS_ON_STOP_S = 3.0  # the supervisor waits 5 s for a runner to stop
+CLIP_FAILURES_TOLERATED = 3
 LIVE_VIEW_EVERY_S = 0.25
 RAW_EVERY_S = 2.0
 LIVE_VIEW_WIDTH = 640
@@ -233,7 +235,9 @@ def run_camera(
             stop.wait(backoff)
     finally:
         if recorder is not None:
-            recorder.close()  # the clips still open are written with what they have
+            # The clips still open are written with what they have, within the supervisor's
+            # patience; one cut short leaves a temporary file that retention sweeps away.
+            recorder.close(timeout_s=CLIPS_ON_STOP_S)
 
 
 def _finish_recording(camera: CameraConfig, pipeline: Pipeline, out: Any) -> list[Event]:
@@ -245,6 +249,29 @@ def _finish_recording(camera: CameraConfig, pipeline: Pipeline, out: Any) -> lis
     for event in final:
         _send(out, EventMessage(camera.name, event.model_dump(mode="json"), _post_of(event)))
     return final
+
+
+def _record(
+    camera: str,
+    recorder: ClipRecorder,
+    image: np.ndarray,
+    result: FrameResult,
+    judged: FrameRules,
+    out: Any,
+) -> bool:
+    """Feed the clip recorder; a recorder that keeps failing is switched off (with an alert)
+    rather than taking the camera down. False: switched off."""
+    try:
+        recorder.add(image, result, judged.people, judged.events)
+        recorder.failures = 0
+        return True
+    except Exception as error:
+        recorder.failures += 1
+        log.exception("clip recording failed")
+        if recorder.failures < CLIP_FAILURES_TOLERATED:
+            return True
+        _send(out, ClipPauseMessage(camera, f"clip recording stopped: {error}"))
+        return False
 
 
 def _stream(
@@ -277,8 +304,10 @@ def _stream(
         for event in finished:
             _send(out, EventMessage(camera.name, event.model_dump(mode="json"), _post_of(event)))
             captions = [*captions[-3:], _caption(event)]
-        if recorder is not None:
-            recorder.add(frame.image, result, judged.people, finished)
+        if recorder is not None and not _record(
+            camera.name, recorder, frame.image, result, judged, out
+        ):
+            recorder = None  # clips off for this stream; the camera itself goes on
         if time.monotonic() - last_view >= LIVE_VIEW_EVERY_S:
             last_view = time.monotonic()
             raw = None

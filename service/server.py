@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from calibration.camera_file import load_camera
 from service.api import create_app
 from service.calibration_api import add_calibration_routes
-from service.clips_api import add_clip_routes
+from service.clips_api import add_clip_routes, clear_exports
 from service.config import SiteConfig
 from service.hub import Hub
 from service.live import LiveState
@@ -84,6 +84,7 @@ def build_service(site: SiteConfig) -> Service:
     add_live_routes(app, hub, audio_dir, live)
     add_calibration_routes(app, site, live, supervisor)
     add_clip_routes(app, site, store)
+    clear_exports(site)
     return Service(app, store, supervisor, hub)
 
 

@@ -18,7 +18,7 @@ from service.config import CameraConfig, SiteConfig
 from service.hub import Hub, LiveMessage
 from service.live import CameraHealth, LiveState
 from service.mqtt import MqttPublisher
-from service.retention import apply_retention
+from service.retention import apply_retention, sweep_orphans
 from service.runner import (
     ClipMessage,
     ClipPauseMessage,
@@ -130,6 +130,9 @@ class Supervisor:
             messages = self.context.Queue(QUEUE_SIZE)
             stop_flag = self.context.Event()
             clips = ClipSettings(self.site.clips, self.site.clips_dir())
+            # A new runner starts writing clips afresh: an old pause no longer holds.
+            self.live.set_clips_paused(name, None)
+            metrics.CLIPS_PAUSED.labels(name).set(0)
             process = spawn_runner(
                 camera, self.site.perception, self.site.rules, messages, stop_flag, clips
             )
@@ -156,7 +159,7 @@ class Supervisor:
         now = time.monotonic()
         if now - self._last_retention >= RETENTION_EVERY_S:
             self._last_retention = now
-            self.apply_retention()
+            self.apply_retention(sweep=True)
         for name, runner in list(self.runners.items()):
             if self._stopping or runner.process.is_alive() or self.runners.get(name) is not runner:
                 continue
@@ -210,7 +213,15 @@ class Supervisor:
             self.finished.add(message.camera)
 
     def _clip(self, message: ClipMessage) -> None:
-        stored = self.store.clips.add(message.camera, message.clip)
+        for attempt in range(STORE_TRIES):
+            try:
+                stored = self.store.clips.add(message.camera, message.clip)
+                break
+            except Exception:
+                if attempt == STORE_TRIES - 1:
+                    raise  # the file stays; retention's sweep deletes unindexed files
+                log.warning("indexing clip %s failed; retrying", message.clip.file)
+                time.sleep(0.2 * (attempt + 1))
         metrics.CLIPS_WRITTEN.labels(message.camera).inc()
         log.info("camera %s: clip %d %s", message.camera, stored.id, stored.file)
         self.apply_retention()
@@ -223,11 +234,13 @@ class Supervisor:
         else:
             log.error("camera %s: %s", message.camera, message.reason)
 
-    def apply_retention(self) -> None:
+    def apply_retention(self, sweep: bool = False) -> None:
         """Delete clips past their age or beyond the quota (never those kept for training)."""
         with self._retention_lock:
             try:
                 result = apply_retention(self.store.clips, self.site.clips_dir(), self.site.clips)
+                if sweep:
+                    sweep_orphans(self.store.clips, self.site.clips_dir())
             except Exception:  # retention failing must not stop the cameras
                 log.exception("clip retention failed")
                 return

@@ -12,12 +12,15 @@ import numpy as np
 class Mp4Writer:
     """Writes RGB frames with their timestamps; the size is fixed by the first frame."""
 
-    def __init__(self, path: Path, fps: float, preset: str = "veryfast", crf: int = 23) -> None:
+    def __init__(
+        self, path: Path, fps: float, preset: str = "veryfast", crf: int = 23, threads: int = 0
+    ) -> None:
         self.path = path
         self.container = av.open(str(path), mode="w", options={"movflags": "+faststart"})
         self.rate = Fraction(fps).limit_denominator(1000)
         self.preset = preset
         self.crf = crf
+        self.threads = threads  # 0: as many as x264 likes
         self.stream: av.video.stream.VideoStream | None = None
         self.time_base = Fraction(1, 1000)
         self.last_pts = -1
@@ -34,6 +37,8 @@ class Mp4Writer:
         # not in 1/fps ticks, or frames closer than 1/fps collide (and muxing fails).
         stream.codec_context.time_base = self.time_base
         stream.options = {"preset": self.preset, "crf": str(self.crf)}
+        if self.threads:
+            stream.codec_context.thread_count = self.threads
         return stream
 
     def write(self, image: np.ndarray, timestamp: float) -> None:
@@ -51,7 +56,9 @@ class Mp4Writer:
             self.container.mux(packet)
 
     def close(self) -> None:
-        if self.stream is not None:
-            for packet in self.stream.encode():
-                self.container.mux(packet)
-        self.container.close()
+        try:
+            if self.stream is not None:
+                for packet in self.stream.encode():
+                    self.container.mux(packet)
+        finally:  # a failed flush (disk full) must still release the file
+            self.container.close()

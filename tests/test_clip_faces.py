@@ -19,6 +19,7 @@ import pytest
 from models.face_detector import FaceDetector
 from models.runtime import OnnxNetwork
 from models.ssd import Detection
+from rules.engine import PersonRules
 from rules.events import Event, MissedValues, Phase
 from service.analyze import face_blurrer
 from service.clip_config import ClipConfig
@@ -28,10 +29,12 @@ from service.store_models import NewClip
 from tests.conftest import VIDEO
 from vision.config import PerceptionConfig
 from vision.frame import FrameResult, People
+from vision.joints import Role
 from vision.pipeline import OnnxPerception
 from vision.sources import Frame, open_source
 
 FOOTAGE = VIDEO / "intel_asl_thanks.mkv"
+STAFF = PersonRules(None, None, None, Role.STAFF, "test", None)
 Box = tuple[int, int, int, int]
 
 
@@ -76,8 +79,11 @@ def footage() -> Footage:
     return Footage(seen, heads, reference)
 
 
-def record(blur: FaceBlurrer, folder: Path, seen: list[tuple[Frame, FrameResult]]) -> Clip:
-    """One missed-greeting clip spanning the whole footage, decoded."""
+def record(
+    blur: FaceBlurrer, folder: Path, seen: list[tuple[Frame, FrameResult]], staff: bool = False
+) -> Clip:
+    """One missed-greeting clip spanning the whole footage, decoded; with ``staff`` the rules
+    call everyone perception reports staff."""
     written: list[NewClip] = []
     pauses: list[str | None] = []
     recorder = ClipRecorder(
@@ -98,8 +104,10 @@ def record(blur: FaceBlurrer, folder: Path, seen: list[tuple[Frame, FrameResult]
         values=MissedValues(customers=1, staff_present=False),
     )
     for i, (frame, result) in enumerate(seen):
-        # No rules' view of the people: their role is unknown, so they count as customers.
-        recorder.add(frame.image, result, {}, [event] if i == len(seen) - 1 else [])
+        # Without staff, no rules' view of the people: their role is unknown, so they count
+        # as customers.
+        people = {int(t): STAFF for t in result.people.track_ids} if staff else {}
+        recorder.add(frame.image, result, people, [event] if i == len(seen) - 1 else [])
     recorder.close()
     assert pauses == []
     assert recorder.skipped == 0 and len(written) == 1, (
@@ -194,3 +202,29 @@ def test_no_face_is_left_unblurred_in_the_clip(
         for i, found in left.items()
     }
     assert left == {}, f"unblurred faces on the head in clip frames: {details}"
+
+
+def _frames_with_a_face(clip: Clip, footage: Footage) -> int:
+    detector = FaceDetector(OnnxNetwork("face_detection_full_range"), "face_detection_full_range")
+    return sum(
+        bool(_on_heads(detector.detect(image), heads))
+        for image, heads in zip(clip.frames, footage.reference, strict=True)
+    )
+
+
+def test_staff_faces_stay_visible_unless_blur_staff(
+    footage: Footage, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    kept = record(face_blurrer(), tmp_path_factory.mktemp("staff"), footage.seen, staff=True)
+    hidden = record(
+        face_blurrer(blur_staff=True), tmp_path_factory.mktemp("staff-blurred"), footage.seen, True
+    )
+    reported = sum(1 for heads in footage.heads if heads)
+    visible, blurred = _frames_with_a_face(kept, footage), _frames_with_a_face(hidden, footage)
+    print(
+        f"\nstaff in {FOOTAGE.name}: face visible in {visible} of {len(kept.frames)} frames "
+        f"({reported} with the person reported as staff); with blur_staff: {blurred}"
+    )
+    # Frames before perception reports the person blur them as an unknown (a customer).
+    assert visible >= 0.8 * reported
+    assert blurred == 0

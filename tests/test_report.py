@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import random
 import subprocess
@@ -19,6 +20,7 @@ from rules.events import (
     ArrivalValues,
     BowValues,
     Event,
+    EventType,
     GestureValues,
     GreetingValues,
     MissedValues,
@@ -30,7 +32,7 @@ from service.api import create_app
 from service.cli import main
 from service.config import SiteConfig
 from service.live import LiveState
-from service.report import build_report
+from service.report import ShiftReport, build_report
 from service.report_render import FORMATS, _font, render
 from service.store import EventStore, StoredEvent
 
@@ -131,7 +133,9 @@ def _events(count: int, seed: int = 0) -> list[tuple[str, Event, str | None]]:
                     hand="right", sweep=0.5, fingers_together_share=0.9, duration_s=0.8
                 ),
             )
-        made.append(("lobby", event, None))
+        # Stored with the post its values name, as the runners send it (only posture has one).
+        post = getattr(event.values, "post", None)
+        made.append(("lobby", event, post if isinstance(post, str) else None))
     return made
 
 
@@ -154,6 +158,7 @@ def test_a_busy_shift_in_every_format(busy_store: EventStore, tmp_path: Path) ->
         post=None,
         bow_target_deg=15.0,
         bow_tolerance_deg=5.0,
+        door_post="door_post",
     )
     outputs = {form: render(report, form) for form in FORMATS}
     elapsed = time.perf_counter() - started
@@ -166,12 +171,24 @@ def test_a_busy_shift_in_every_format(busy_store: EventStore, tmp_path: Path) ->
     assert report.greetings_late > 0 and report.greetings_on_time > report.greetings_late
     assert 0 < report.bows_to_standard < len(report.bow_depths) == 167
     assert report.worst and report.worst[0].what == "greeting missed"
+    # Greetings are stored without a post and count for the door post; so do the lapses there.
+    [door] = report.posts
+    assert door.post == "door_post" and door.posture_lapses == report.posture_lapses > 0
+    assert (door.greetings_on_time, door.greetings_late, door.greetings_missed) == (
+        report.greetings_on_time,
+        report.greetings_late,
+        report.greetings_missed,
+    )
+    assert door.bows == 0  # bows are stored without a post and not attributed
+    assert len(report.posture_by_hour) == 8
+    assert sum(h.lapses for h in report.posture_by_hour) == report.posture_lapses
     data = json.loads(outputs["json"])
     assert data["site"] == "测试支行" and len(data["bow_depths"]) == 167
     assert outputs["csv"].decode().startswith("section,item,value")
     assert _font() != "DejaVu Sans", "no CJK font for the charts: install fonts-noto-cjk"
     html = outputs["html"].decode()
     assert "测试支行" in html and "data:image/png;base64," in html
+    assert "<h2>岗位 Posts</h2>" in html and 'alt="posture by hour"' in html
     pdf = outputs["pdf"]
     assert pdf.startswith(b"%PDF")
     (tmp_path / "report.pdf").write_bytes(pdf)
@@ -230,8 +247,9 @@ def test_report_command_and_api(
         assert client.get("/api/report", params={"start": 0, "end": 1}).status_code == 401
 
 
-def _stored(events: list[Event]) -> list[StoredEvent]:
-    """Events as the store would return them, with ids 1, 2, ..."""
+def _stored(events: list[Event], posts: list[str | None] | None = None) -> list[StoredEvent]:
+    """Events as the store would return them, with ids 1, 2, ... and the given posts."""
+    stored_posts = posts or [None] * len(events)
     return [
         StoredEvent(
             id=i + 1,
@@ -245,10 +263,10 @@ def _stored(events: list[Event]) -> list[StoredEvent]:
             peak=e.peak,
             values=e.values.model_dump(mode="json"),
             verdict=e.verdict,
-            post=None,
+            post=post,
             created_at=datetime(2026, 11, 30),
         )
-        for i, e in enumerate(events)
+        for i, (e, post) in enumerate(zip(events, stored_posts, strict=True))
     ]
 
 
@@ -335,3 +353,180 @@ def test_a_shift_with_arrivals_but_no_greetings_or_bows() -> None:
     assert report.arrivals == 10 and report.greetings_missed == 10 and not report.bow_depths
     for form in FORMATS:
         assert render(report, form)
+
+
+def _staff_event(
+    kind: EventType, t: float, verdict: str | None = None, depth: float = 15.0
+) -> Event:
+    values: BowValues | GestureValues
+    if kind == "bow":
+        values = BowValues(
+            peak_deg=depth, time_to_peak_s=0.7, hold_s=0.3, duration_s=1.5, reference="gravity"
+        )
+    else:
+        values = GestureValues(hand="right", sweep=0.5, fingers_together_share=0.9, duration_s=1)
+    return Event(
+        type=kind,
+        phase=Phase.END,
+        track=1,
+        role="staff",
+        start=t,
+        end=t + 1.5,
+        values=values,
+        verdict=verdict,
+    )
+
+
+def _posture(t: float, off_s: float, post: str | None) -> Event:
+    return Event(
+        type="posture",
+        phase=Phase.END,
+        track=2,
+        role="staff",
+        start=t,
+        end=t + off_s,
+        values=PostureValues(off_s=off_s, reasons=["leaning"], post=post),
+        verdict="off_standard",
+    )
+
+
+def _report(events: list[StoredEvent], door_post: str | None) -> ShiftReport:
+    return build_report(
+        events,
+        site="b",
+        start=SHIFT_START,
+        end=SHIFT_END,
+        post=None,
+        bow_target_deg=15.0,
+        bow_tolerance_deg=5.0,
+        door_post=door_post,
+    )
+
+
+def _at(hour: int, minute: int) -> float:
+    return datetime(2026, 11, 30, hour, minute).timestamp()
+
+
+def test_per_post_numbers_and_posture_by_hour() -> None:
+    t = _at(9, 5)
+    arrival = Event(
+        type="customer_arrived",
+        phase=Phase.END,
+        track=100,
+        role="customer",
+        start=t,
+        end=t,
+        values=ArrivalValues(first_of_day=False, floor=(0.1, 0.5)),
+    )
+    missed = Event(
+        type="greeting_missed",
+        phase=Phase.END,
+        track=101,
+        role="customer",
+        start=t + 300,
+        end=t + 303,
+        values=MissedValues(customers=1, staff_present=False),
+    )
+    events: list[tuple[Event, str | None]] = [
+        (arrival, None),  # the door post's
+        (_greeting(t, 0.8, "on_time"), None),  # the door post's
+        (_greeting(t + 60, 2.7, "late"), None),  # the door post's
+        (_greeting(t + 120, 1.1, None), None),  # no verdict: on time, the door post's
+        (missed, None),  # the door post's
+        (_greeting(t + 180, 1.0, "on_time"), "desk_1"),  # a post of its own is kept
+        (_staff_event("bow", t, "to_standard", 15.0), "desk_1"),
+        (_staff_event("bow", t + 10, "too_shallow", 4.0), "desk_1"),
+        (_staff_event("bow", t + 20, "to_standard", 16.0), None),  # totals only
+        (_staff_event("welcome_gesture", t), "door_post"),
+        (_staff_event("guiding_gesture", t), "desk_1"),
+        (_staff_event("guiding_gesture", t + 5), "desk_1"),
+        (_posture(_at(9, 10), 9.0, "door_post"), "door_post"),
+        (_posture(_at(9, 59), 30.0, "desk_1"), "desk_1"),
+        (_posture(_at(10, 0), 6.0, "desk_1"), "desk_1"),
+        (_posture(_at(13, 5), 12.0, None), None),  # totals and hours only
+        (_posture(_at(13, 50), 0.5, None), None),
+    ]
+    stored = _stored([e for e, _ in events], [p for _, p in events])
+    report = _report(stored, door_post="door_post")
+
+    assert [p.post for p in report.posts] == ["desk_1", "door_post"]
+    desk, door = report.posts
+    assert (door.greetings_on_time, door.greetings_late, door.greetings_missed) == (2, 1, 1)
+    assert (door.bows, door.bows_to_standard, door.welcome_gestures, door.gestures) == (0, 0, 1, 1)
+    assert (door.posture_lapses, door.posture_off_s) == (1, 9.0)
+    assert (desk.greetings_on_time, desk.greetings_late, desk.greetings_missed) == (1, 0, 0)
+    assert (desk.bows, desk.bows_to_standard) == (2, 1)
+    assert (desk.welcome_gestures, desk.guiding_gestures, desk.gestures) == (0, 2, 2)
+    assert (desk.posture_lapses, desk.posture_off_s) == (2, 36.0)
+    # The shift's totals still count the events without a post.
+    assert (report.greetings_on_time, report.greetings_late, report.greetings_missed) == (3, 1, 1)
+    assert len(report.bow_depths) == 3 and report.guiding_gestures == 2
+    assert (report.posture_lapses, report.posture_off_s) == (5, 57.5)
+
+    # Every hour from 09:00 to 13:00, zeros in between; a lapse counts where it started.
+    hours = [(h.label(), h.lapses, h.off_s) for h in report.posture_by_hour]
+    assert hours == [
+        ("09:00", 2, 39.0),
+        ("10:00", 1, 6.0),
+        ("11:00", 0, 0.0),
+        ("12:00", 0, 0.0),
+        ("13:00", 2, 12.5),
+    ]
+    assert report.posture_by_hour[0].start == _at(9, 0)
+    starts = [h.start for h in report.posture_by_hour]
+    assert [b - a for a, b in itertools.pairwise(starts)] == [3600.0] * 4
+
+    html = render(report, "html").decode()
+    assert "<h2>岗位 Posts</h2>" in html and "<th>岗位 post</th>" in html
+    assert (
+        "<tr><td>door_post</td><td>2</td><td>1</td><td>1</td><td>0</td><td>0</td><td>1</td>"
+        "<td>1 (9.0 s)</td></tr>"
+    ) in html
+    assert "<tr><td>desk_1</td><td>1</td><td>0</td><td>0</td><td>2</td><td>1</td><td>2</td>" in html
+    assert 'alt="posture by hour"' in html and "<th>11:00</th>" in html
+    assert "<td>分钟 min</td><td>0.7</td><td>0.1</td><td>0.0</td><td>0.0</td><td>0.2</td>" in html
+
+    rows = list(csv.reader(io.StringIO(render(report, "csv").decode())))
+    assert ["post door_post", "greetings_on_time", "2", ""] in rows
+    assert ["post door_post", "greetings_missed", "1", ""] in rows
+    assert ["post desk_1", "bows_to_standard", "1", ""] in rows
+    assert ["post desk_1", "posture_off_s", "36.0", ""] in rows
+    assert len([row for row in rows if row[0].startswith("post ")]) == 2 * 9
+    assert ["posture 11:00", "posture_lapses", "0", ""] in rows
+    assert ["posture 13:00", "posture_off_s", "12.5", ""] in rows
+
+    data = json.loads(render(report, "json"))
+    assert [p["post"] for p in data["posts"]] == ["desk_1", "door_post"]
+    assert [h["lapses"] for h in data["posture_by_hour"]] == [2, 1, 0, 0, 2]
+    assert render(report, "pdf").startswith(b"%PDF")
+
+    # Without a door post, greetings stored without a post are in no post's row.
+    plain = _report(stored, door_post=None)
+    assert [p.post for p in plain.posts] == ["desk_1", "door_post"]
+    assert (plain.posts[1].greetings_on_time, plain.posts[1].greetings_missed) == (0, 0)
+    assert plain.posts[1].welcome_gestures == 1
+    assert plain.greetings_on_time == 3
+
+
+def test_no_posture_lapses_no_posture_chart() -> None:
+    report = _report(_stored([_greeting(SHIFT_START, 0.5, "on_time")]), door_post="door_post")
+    assert report.posture_by_hour == []
+    assert [(p.post, p.greetings_on_time) for p in report.posts] == [("door_post", 1)]
+    html = render(report, "html").decode()
+    assert 'alt="posture by hour"' not in html and 'class="hours"' not in html
+
+
+def test_a_post_report_from_the_store_counts_the_door_posts_greetings(tmp_path: Path) -> None:
+    from service.report import shift_report
+
+    site = SiteConfig.model_validate({"cameras": [{"name": "lobby", "source": "0"}]})
+    with EventStore(f"sqlite:///{tmp_path / 'events.db'}") as store:
+        t = _at(9, 0)
+        store.add_event("lobby", _greeting(t, 0.6, "on_time"))  # the timer knows no post
+        store.add_event("lobby", _greeting(t + 60, 2.5, "late"))
+        store.add_event("lobby", _posture(t + 120, 12.0, "desk_1"))
+        door = shift_report(store, site, SHIFT_START, SHIFT_END, post="door_post")
+        desk = shift_report(store, site, SHIFT_START, SHIFT_END, post="desk_1")
+    assert (door.greetings_on_time, door.greetings_late, door.posture_lapses) == (1, 1, 0)
+    assert (desk.greetings_on_time, desk.greetings_late, desk.posture_lapses) == (0, 0, 1)
+    assert [p.post for p in door.posts] == ["door_post"]

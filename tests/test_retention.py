@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from service.clip_config import ClipConfig
-from service.retention import DAY_S, RetentionResult, apply_retention
+from service.retention import (
+    DAY_S,
+    ORPHAN_AGE_S,
+    RetentionResult,
+    apply_retention,
+    sweep_orphans,
+)
 from service.store import EventStore, sqlite_url
 from service.store_models import NewClip, StoredClip
 
@@ -180,3 +186,20 @@ def test_nothing_to_do(store: EventStore, folder: Path) -> None:
     result = apply_retention(store.clips, folder, ClipConfig(), now=NOW)
     assert result == RetentionResult(deleted=0, freed_bytes=0, kept_bytes=1234)
     assert files_on_disk(folder) == {clip.file}
+
+
+def test_files_no_row_knows_are_swept_once_old(store: EventStore, folder: Path) -> None:
+    kept = put(store, folder, "indexed", age_days=0, size=100)
+    stray = folder / "lobby" / "2026-11-29" / "missed_greeting_120000_track1.part.mp4"
+    fresh = folder / "lobby" / "2026-11-29" / "missed_greeting_120500_track2.part.mp4"
+    for path in (stray, fresh):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"half a clip")
+    old = NOW - ORPHAN_AGE_S - 1
+    os.utime(stray, (old, old))
+    os.utime(folder / kept.file, (old, old))
+    assert sweep_orphans(store.clips, folder, now=NOW) == 1
+    assert not stray.exists()
+    assert fresh.exists()  # perhaps being written right now
+    assert (folder / kept.file).exists()  # indexed: retention's to decide
+    assert sweep_orphans(store.clips, folder / "missing", now=NOW) == 0

@@ -79,6 +79,9 @@ def test_on_time_must_fit_in_the_window() -> None:
     assert GreetingConfig(window_s=4.0, on_time_s=4.0).on_time_s == 4.0
     with pytest.raises(ValueError, match=r"on_time_s .* must not exceed .*window_s"):
         GreetingConfig(window_s=3.0, on_time_s=3.5)
+    # A site file from before on_time_s, with a window shorter than its default: still loads,
+    # and every greeting inside the window stays on time.
+    assert GreetingConfig(window_s=1.5).on_time_s == 1.5
 
 
 def test_a_recording_that_ends_inside_the_window_has_no_outcome() -> None:
