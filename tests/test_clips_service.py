@@ -100,9 +100,9 @@ def test_filters_marks_and_roles(service: Running) -> None:
     first = clips[0]
     assert service.get("/api/clips?reason=good_bow").json() == []
     assert len(service.get("/api/clips?camera=lobby").json()) == len(clips)
-    later = service.get(f"/api/clips?since={first['event_start'] + 0.001}").json()
-    assert first["id"] not in {c["id"] for c in later}
-    assert {c["id"] for c in later} == {c["id"] for c in clips[1:]}
+    oldest = clips[-1]  # newest first
+    later = service.get(f"/api/clips?since={oldest['event_start'] + 0.001}").json()
+    assert {c["id"] for c in later} == {c["id"] for c in clips[:-1]}
     assert service.get("/api/clips?reason=nonsense").status_code == 422
     denied = service.put(f"/api/clips/{first['id']}/training", {"training": True}, "earpiece")
     assert denied.status_code == 403
