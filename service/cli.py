@@ -18,9 +18,11 @@ from calibration.errors import CalibrationError
 from models.runtime import ModelFileError
 from rules.config import RulesConfig
 from service.analyze import analyze
+from service.arg_types import positive_int, replay_speed
 from service.backends import BACKENDS, BackendError
 from service.calibrate_cli import add_calibrate_parser
 from service.config import SiteError
+from service.demo_cli import add_demo_parser
 from service.service_cli import add_report_parser, add_serve_parser, add_token_parser
 from vision.config import PerceptionConfig
 from vision.sources import SourceError
@@ -37,28 +39,6 @@ class CliError(Exception):
 
 def _perception_config(args: argparse.Namespace) -> PerceptionConfig:
     return PerceptionConfig(threads=args.threads, hands=args.hands)
-
-
-def positive_int(text: str) -> int:
-    """argparse type: a whole number of at least 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
-    return value
-
-
-def replay_speed(text: str) -> float:
-    """argparse type: how many times faster than real time a file is replayed (0-10]."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0 < value <= 10:
-        raise argparse.ArgumentTypeError(f"{value} must be above 0 and at most 10")
-    return value
 
 
 def _add_perception_flags(parser: argparse.ArgumentParser) -> None:
@@ -156,46 +136,6 @@ def cmd_bench_clips(args: argparse.Namespace) -> int:
     camera_path = args.camera or (None if args.source else str(DEMO_CAMERA))
     camera = load_camera(Path(camera_path)) if camera_path else None
     print(json.dumps(bench_clips(source, camera, args.frames)))
-    return 0
-
-
-def cmd_demo(args: argparse.Namespace) -> int:
-    from service.demo import DEMO_CAMERA, DEMO_SAMPLE, demo_site, demo_tokens
-
-    out = Path(args.out)
-    if args.offline:
-        print(f"analyzing the bundled sample {DEMO_SAMPLE.name} (CC-BY-4.0, see NOTICE) ...")
-        summary = analyze(
-            str(DEMO_SAMPLE),
-            out,
-            annotate=True,
-            config=PerceptionConfig(),
-            camera=load_camera(DEMO_CAMERA),
-            clips=True,
-        )
-        for line in summary.lines():
-            print(line)
-        print(
-            f"open {out / 'annotated.mp4'} to see the tracks; events are in "
-            f"{out / 'events.jsonl'}, coaching clips in {out / 'clips'}"
-        )
-        return 0
-    from service.demo import run_demo
-
-    site = demo_site(out, args.port, speed=args.speed, loop=args.loop)
-    tokens = demo_tokens(site)
-    base = f"http://127.0.0.1:{args.port}"
-    how = "in a loop" if args.loop else "once; then the shift report is written"
-    print(
-        f"the bundled sample {DEMO_SAMPLE.name} (CC-BY-4.0, see NOTICE) is replayed as camera "
-        f"'lobby' {how}; a customer reaches the door every 15-30 s"
-    )
-    print(f"dashboard (viewer token):  {base}/dashboard?token={tokens['viewer']}")
-    print(f"earpiece page:             {base}/earpiece?token={tokens['earpiece']}")
-    print(f"coaching clips:            {base}/clips?token={tokens['viewer']}")
-    print(f"API docs (admin):          {base}/docs?token={tokens['admin']}")
-    print("stop with Ctrl-C")
-    run_demo(site, tokens, exit_when_done=args.exit)
     return 0
 
 
@@ -329,32 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     clips_parser.add_argument("--frames", type=positive_int, help="stop after N frames")
     clips_parser.set_defaults(handler=cmd_bench_clips)
 
-    demo_parser = commands.add_parser(
-        "demo",
-        help="run the live service on the bundled sample (or --offline: analyze it)",
-        description="Start the service with the bundled sample replayed once as a camera, and "
-        "print the dashboard, earpiece and clips URLs with fresh tokens. When the sample has "
-        "played, the shift report (HTML and PDF) is written to DIR/reports and the coaching "
-        "clips are in DIR/clips; the pages stay up until Ctrl-C (--exit: stop there). "
-        "--offline instead analyzes the sample once and writes tracks, events, an annotated "
-        "video and the clips.",
-    )
-    demo_parser.add_argument(
-        "--out", default="etiquette-demo", help="data folder (service) or output folder (--offline)"
-    )
-    demo_parser.add_argument("--port", type=positive_int, default=8080, help="port (8080)")
-    demo_parser.add_argument(
-        "--offline", action="store_true", help="analyze the sample once instead of serving"
-    )
-    demo_parser.add_argument(
-        "--speed", type=replay_speed, default=1.0, help="replay speed (1.0: real time)"
-    )
-    demo_parser.add_argument(
-        "--loop", action="store_true", help="replay the sample forever (no ending report)"
-    )
-    demo_parser.add_argument("--exit", action="store_true", help="stop once the report is written")
-    demo_parser.set_defaults(handler=cmd_demo)
-
+    add_demo_parser(commands)
     add_calibrate_parser(commands)
     add_token_parser(commands)
     add_serve_parser(commands)
