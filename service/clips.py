@@ -247,10 +247,7 @@ class ClipRecorder:
             if kept.timestamp >= clip.end:
                 self._open.remove(clip)
                 self._submit(clip)
-        for event in events:
-            reason = wanted(event, self.config.reasons)
-            if reason is not None:
-                self._start(event, reason)
+        self.note(events)
 
     def buffered(self) -> tuple[int, float]:
         """The ring buffer's size: bytes of JPEG kept, and the seconds they span."""
@@ -260,8 +257,8 @@ class ClipRecorder:
         return sum(len(kept.jpeg) for kept in self._recent), span
 
     def note(self, events: list[Event]) -> None:
-        """Events decided without a new frame (the end of a recording): their clips take the
-        frames already kept and are written by :meth:`close`."""
+        """Start the clips these events want, from the frames already kept (at the end of a
+        recording no frame follows: :meth:`close` writes them)."""
         for event in events:
             reason = wanted(event, self.config.reasons)
             if reason is not None:
@@ -302,9 +299,10 @@ class ClipRecorder:
             written = self.writer.write(clip)
         except OSError as error:
             self.skipped += 1
+            reason = _disk_problem(error)
             if self.paused is None:
-                log.warning("%s", _disk_problem(error))
-            self.paused, self._paused_at = _disk_problem(error), time.monotonic()
+                log.warning("%s", reason)
+            self.paused, self._paused_at = reason, time.monotonic()
             self.on_pause(self.paused)
             return
         except Exception:  # a clip must never take the camera down

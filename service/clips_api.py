@@ -34,13 +34,11 @@ class TrainingMark(BaseModel):
     training: bool
 
 
-def _clip_file(site: SiteConfig, clip: StoredClip) -> Path:
-    """The clip's file, which must lie inside the clips folder and exist."""
+def clip_file(site: SiteConfig, clip: StoredClip) -> Path | None:
+    """The clip's file if it exists inside the clips folder (None: gone, or not ours)."""
     folder = site.clips_dir().resolve()
     path = (folder / clip.file).resolve()
-    if not path.is_relative_to(folder) or not path.is_file():
-        raise HTTPException(404, f"the file of clip {clip.id} is gone (deleted from the disk?)")
-    return path
+    return path if path.is_relative_to(folder) and path.is_file() else None
 
 
 def _index_csv(clips: list[StoredClip]) -> str:
@@ -63,10 +61,9 @@ def export_zip(site: SiteConfig, clips: list[StoredClip], into: Path) -> Path:
     os.close(handle)
     with zipfile.ZipFile(name, "w", zipfile.ZIP_STORED) as archive:
         archive.writestr("index.csv", _index_csv(clips))
-        folder = site.clips_dir().resolve()
         for clip in clips:
-            path = (folder / clip.file).resolve()
-            if path.is_relative_to(folder) and path.is_file():
+            path = clip_file(site, clip)
+            if path is not None:
                 archive.write(path, f"{clip.id:06d}_{path.name}")
     return Path(name)
 
@@ -166,7 +163,9 @@ def add_clip_routes(app: FastAPI, site: SiteConfig, store: EventStore) -> None:
     )
     def video(clip_id: int, _: Viewer, download: bool = False) -> FileResponse:
         """The MP4 (H.264, byte ranges served); with download=true as an attachment."""
-        path = _clip_file(site, one(clip_id))
+        path = clip_file(site, one(clip_id))
+        if path is None:
+            raise HTTPException(404, f"the file of clip {clip_id} is gone (deleted from the disk?)")
         return FileResponse(
             path,
             media_type="video/mp4",

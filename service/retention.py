@@ -33,7 +33,7 @@ def apply_retention(
     doomed_ids = {clip.id for clip in doomed}
     total = index.total_bytes() - sum(clip.size_bytes for clip in doomed)
     quota = int(config.quota_mb * 1e6)
-    for clip in index.deletable():
+    for clip in index.deletable() if total > quota else []:
         if total <= quota:
             break
         if clip.id not in doomed_ids:

@@ -164,14 +164,11 @@ ClipReason = Literal[
 ]
 
 
-class StoredClip(BaseModel):
-    """A coaching clip as indexed: where its file is and which event it shows."""
+class NewClip(BaseModel):
+    """A clip a camera runner has just written, to be indexed."""
 
     model_config = ConfigDict(frozen=True)
 
-    id: int
-    camera: str
-    event_id: int | None = Field(description="The stored event the clip shows (if still kept).")
     reason: ClipReason
     event_type: EventType
     track: int
@@ -184,46 +181,18 @@ class StoredClip(BaseModel):
     file: str = Field(description="Path of the MP4 inside the clips folder.")
     size_bytes: int
     summary: str = Field(description="What the clip shows, as drawn on it.")
+
+
+class StoredClip(NewClip):
+    """A coaching clip as indexed: where its file is and which event it shows."""
+
+    id: int
+    camera: str
+    event_id: int | None = Field(description="The stored event the clip shows (if still kept).")
     training: bool = Field(description="Marked for training: never deleted by retention.")
     created_at: datetime
 
     @classmethod
     def from_row(cls, row: ClipRow) -> StoredClip:
-        return cls(
-            id=row.id,
-            camera=row.camera,
-            event_id=row.event_id,
-            reason=row.reason,  # type: ignore[arg-type]
-            event_type=row.event_type,  # type: ignore[arg-type]
-            track=row.track,
-            role=row.role,  # type: ignore[arg-type]
-            verdict=row.verdict,
-            post=row.post,
-            event_start=row.event_start,
-            clip_start=row.clip_start,
-            duration_s=row.duration_s,
-            file=row.file,
-            size_bytes=row.size_bytes,
-            summary=row.summary,
-            training=row.training,
-            created_at=utc(row.created_at),
-        )
-
-
-class NewClip(BaseModel):
-    """A clip a camera runner has just written, to be indexed."""
-
-    model_config = ConfigDict(frozen=True)
-
-    reason: ClipReason
-    event_type: EventType
-    track: int
-    role: Literal["staff", "customer"] | None
-    verdict: str | None
-    post: str | None
-    event_start: float
-    clip_start: float
-    duration_s: float
-    file: str
-    size_bytes: int
-    summary: str
+        columns = {name: getattr(row, name) for name in cls.model_fields}
+        return cls.model_validate({**columns, "created_at": utc(row.created_at)})

@@ -8,9 +8,10 @@ import multiprocessing
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
-from typing import Any
+from typing import Any, TypeVar
 
 from rules.events import Event
 from service import metrics
@@ -33,6 +34,7 @@ from service.speech import PromptVoice, SpeechError
 from service.store import EventStore, StoredEvent
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 RESTART_BACKOFF_S = (1.0, 2.0, 5.0, 10.0, 30.0)
 WATCH_EVERY_S = 0.5
 STOP_WAIT_S = 5.0
@@ -41,6 +43,18 @@ QUEUE_SIZE = 200  # messages waiting per runner; a runner never blocks on live v
 STORE_TRIES = 3
 WARNING_TEXT = "迎宾超时，请注意"
 RETENTION_EVERY_S = 600.0  # "greeting late, please attend"
+
+
+def _retrying(action: Callable[[], T], what: str) -> T:
+    """``action`` tried STORE_TRIES times (a database that hiccups), pausing a little longer
+    each time; the last failure is raised."""
+    for attempt in range(STORE_TRIES - 1):
+        try:
+            return action()
+        except Exception:
+            log.warning("%s failed; retrying", what)
+            time.sleep(0.2 * (attempt + 1))
+    return action()
 
 
 @dataclass
@@ -213,15 +227,11 @@ class Supervisor:
             self.finished.add(message.camera)
 
     def _clip(self, message: ClipMessage) -> None:
-        for attempt in range(STORE_TRIES):
-            try:
-                stored = self.store.clips.add(message.camera, message.clip)
-                break
-            except Exception:
-                if attempt == STORE_TRIES - 1:
-                    raise  # the file stays; retention's sweep deletes unindexed files
-                log.warning("indexing clip %s failed; retrying", message.clip.file)
-                time.sleep(0.2 * (attempt + 1))
+        # If every try fails the file stays unindexed; retention's sweep deletes it.
+        stored = _retrying(
+            lambda: self.store.clips.add(message.camera, message.clip),
+            f"indexing clip {message.clip.file}",
+        )
         metrics.CLIPS_WRITTEN.labels(message.camera).inc()
         log.info("camera %s: clip %d %s", message.camera, stored.id, stored.file)
         self.apply_retention()
@@ -288,15 +298,9 @@ class Supervisor:
 
     def _store(self, camera: str, event: Event, post: str | None) -> StoredEvent:
         """Commit an event, retrying a database that hiccups; nothing is published before."""
-        for attempt in range(STORE_TRIES):
-            try:
-                return self.store.add_event(camera, event, post=post)
-            except Exception:
-                if attempt == STORE_TRIES - 1:
-                    raise
-                log.warning("storing a %s event failed; retrying", event.type)
-                time.sleep(0.2 * (attempt + 1))
-        raise AssertionError("unreachable")
+        return _retrying(
+            lambda: self.store.add_event(camera, event, post=post), f"storing a {event.type} event"
+        )
 
     def _publish(
         self,
