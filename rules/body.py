@@ -16,6 +16,8 @@ CAMERA_UP = np.array([0.0, -1.0, 0.0])
 SHOULDERS = [Joint.LEFT_SHOULDER, Joint.RIGHT_SHOULDER]
 HIPS = [Joint.LEFT_HIP, Joint.RIGHT_HIP]
 EARS = [Joint.LEFT_EAR, Joint.RIGHT_EAR]
+KNEES = [Joint.LEFT_KNEE, Joint.RIGHT_KNEE]
+ANKLES = [Joint.LEFT_ANKLE, Joint.RIGHT_ANKLE]
 
 
 def unit(vector: np.ndarray) -> np.ndarray:
@@ -43,8 +45,7 @@ def horizontal(vector: np.ndarray, up: np.ndarray) -> np.ndarray:
 
 def facing(world: np.ndarray, up: np.ndarray) -> np.ndarray:
     """The horizontal direction the chest faces."""
-    across = world[Joint.LEFT_SHOULDER] - world[Joint.RIGHT_SHOULDER]
-    return horizontal(np.cross(across, up), up)
+    return forward_of(world[Joint.LEFT_SHOULDER] - world[Joint.RIGHT_SHOULDER], up)
 
 
 def forward_pitch_deg(trunk: np.ndarray, up: np.ndarray, forward: np.ndarray) -> float:
@@ -61,6 +62,28 @@ def head_down_deg(world: np.ndarray, trunk: np.ndarray) -> float:
 
 def torso_visibility(keypoints: np.ndarray) -> float:
     return float(keypoints[SHOULDERS + HIPS, 2].min())
+
+
+def shoulder_visibility(keypoints: np.ndarray) -> float:
+    return float(keypoints[SHOULDERS, 2].min())
+
+
+def forward_of(across: np.ndarray, up: np.ndarray) -> np.ndarray:
+    """The horizontal direction a chest with shoulders along ``across`` (right to left)
+    faces, for the given up."""
+    return horizontal(np.cross(across, up), up)
+
+
+def feet_point(keypoints: np.ndarray, min_visibility: float = 0.5) -> np.ndarray | None:
+    """Image point between the visible ankles, None when neither is seen."""
+    seen = [j for j in ANKLES if keypoints[j, 2] >= min_visibility]
+    if not seen:
+        return None
+    return np.asarray(keypoints[seen, :2].mean(axis=0))
+
+
+def legs_visible(keypoints: np.ndarray, min_visibility: float = 0.5) -> bool:
+    return bool(keypoints[KNEES + ANKLES, 2].min() >= min_visibility)
 
 
 def joint_angle_deg(points: np.ndarray, a: Joint, b: Joint, c: Joint) -> float:
@@ -88,3 +111,18 @@ def body_height_px(keypoints: np.ndarray) -> float:
     """Image height of the body from the nose to the lower ankle (a speed scale)."""
     feet = max(keypoints[Joint.LEFT_ANKLE, 1], keypoints[Joint.RIGHT_ANKLE, 1])
     return max(float(feet - keypoints[Joint.NOSE, 1]), 1.0)
+
+
+def wrist_heights(world: np.ndarray) -> tuple[float, float]:
+    """Both wrists' height above the hips along the trunk, in trunk lengths (hands hanging
+    or folded in front: below about 0.3; arms held out forward: 0.5 and more)."""
+    trunk = trunk_vector(world)
+    length = float(np.linalg.norm(trunk))
+    if length < 1e-6:
+        return (0.0, 0.0)
+    hips = midpoint(world, HIPS)
+    left, right = (
+        float(np.dot(world[j] - hips, trunk)) / length**2
+        for j in (Joint.LEFT_WRIST, Joint.RIGHT_WRIST)
+    )
+    return (left, right)

@@ -7,11 +7,34 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rules.body import forward_of, forward_pitch_deg, unit
 from rules.config import BowConfig
 from rules.events import BowValues
-from rules.trunk import Reference
+from rules.trunk import Reference, View
+from rules.upper_body import ShoulderCue, Stance
 
 HOLD_WITHIN_DEG = 2.0
+# A person not seen for longer than this mid-bow (their head left the picture, the pose
+# model lost them) was most probably at their deepest meanwhile.
+UNSEEN_GAP_S = 0.2
+# How far the measured depth may be off, by view (full body: semi-synthetic bows on real
+# landmark noise; upper body: the hips are the model's guess, and the xiph bow reads about
+# half as deep as it looks). Reported with every bow.
+UNCERTAINTY_DEG = {View.FULL_BODY: 3.0, View.UPPER_BODY: 20.0}
+
+
+@dataclass(frozen=True)
+class BowSample:
+    """One frame of what the bow detector needs of a person."""
+
+    direction: np.ndarray  # unit trunk vector (hips to shoulders), any fixed axes
+    across: np.ndarray  # unit vector from the right to the left shoulder, same axes
+    feet_speed: float  # body heights per second the feet move over the picture
+    knee_deg: float  # the more bent knee's angle, 180 when the legs are not seen
+    reference: Reference  # the best upright at hand, reported with the bow
+    view: View
+    shoulders: ShoulderCue  # for upper-body views
+    reaching: bool = False  # both arms held out forward (a hug, a two-handed handover)
 
 
 @dataclass
@@ -23,7 +46,8 @@ class BowInProgress:
     hold_s: float = 0.0
     announced: bool = False
     peak_reported: bool = False
-    spoiled: bool = False  # walking or knees bent on the way: not a bow
+    spoiled: bool = False  # walking, knees bent or stooping on the way: not a bow
+    view: View = View.FULL_BODY
 
     def values(self, end: float, reference: Reference) -> BowValues:
         return BowValues(
@@ -32,6 +56,8 @@ class BowInProgress:
             hold_s=round(self.hold_s, 3),
             duration_s=round(end - self.start, 3),
             reference=reference.value,
+            view=self.view.value,
+            uncertainty_deg=UNCERTAINTY_DEG[self.view],
         )
 
 
@@ -54,14 +80,17 @@ class BowUpdate:
 
 
 class BowDetector:
-    """One track's bows, from its forward trunk pitch measured against the stance it held
-    just before (so a slight lean or sway in the stance does not count as depth)."""
+    """One track's bows: the trunk pitching forward from the stance held just before and
+    back. Depth is the angle between the trunk now and that stance, in the sagittal plane,
+    so it needs no known upright: a bow is judged from the first frames a person is seen,
+    and sway or a slight lean in the stance is not depth."""
 
     def __init__(self, config: BowConfig) -> None:
         self.config = config
         self.current: BowInProgress | None = None
-        self._rest: deque[tuple[float, float]] = deque()
-        self._rest_pitch = 0.0
+        self._rest: deque[tuple[float, np.ndarray, ShoulderCue]] = deque()
+        self._rest_direction: np.ndarray | None = None
+        self._rest_shoulders: Stance | None = None
 
     def verdict(self, peak_deg: float, duration_s: float) -> str:
         config = self.config
@@ -73,36 +102,61 @@ class BowDetector:
             return "rushed"
         return "to_standard"
 
-    def _remember_stance(self, timestamp: float, pitch_deg: float) -> None:
-        self._rest.append((timestamp, pitch_deg))
+    def _remember_stance(self, timestamp: float, sample: BowSample) -> None:
+        self._rest.append((timestamp, sample.direction, sample.shoulders))
         while self._rest and timestamp - self._rest[0][0] > self.config.rest_window_s:
             self._rest.popleft()
-        self._rest_pitch = float(np.median([p for _, p in self._rest]))
+        self._rest_direction = unit(np.median(np.stack([d for _, d, _ in self._rest]), axis=0))
+        self._rest_shoulders = Stance.of([c for _, _, c in self._rest])
 
-    def update(
-        self,
-        timestamp: float,
-        pitch_deg: float,
-        reference: Reference,
-        speed: float,
-        knee_deg: float,
-    ) -> BowUpdate:
+    def depth_deg(self, sample: BowSample, view: View) -> float | None:
+        """Forward pitch of the trunk over the stance (negative leaning back), measured as
+        ``view`` needs; None when the frame cannot tell (a broken upper-body skeleton)."""
+        if view == View.UPPER_BODY and self._rest_shoulders is not None:
+            if not self._rest_shoulders.readable(sample.shoulders):
+                return None
+            return self._rest_shoulders.depth_deg(sample.shoulders)
+        rest = sample.direction if self._rest_direction is None else self._rest_direction
+        return forward_pitch_deg(sample.direction, rest, forward_of(sample.across, rest))
+
+    def _starts(self, sample: BowSample, depth: float) -> bool:
+        config = self.config
+        if sample.view == View.UPPER_BODY:
+            stance = self._rest_shoulders
+            return (
+                depth >= config.upper_body_start_deg
+                and stance is not None
+                and stance.head_dropped(sample.shoulders)
+            )
+        return depth >= config.start_deg
+
+    def update(self, timestamp: float, sample: BowSample) -> BowUpdate:
         config = self.config
         bow = self.current
+        # A bow is measured the way it began, whatever the skeleton claims meanwhile (a head
+        # leaving the picture can make the guessed hips look visible).
+        depth = self.depth_deg(sample, sample.view if bow is None else bow.view)
+        if depth is None:
+            return BowUpdate()  # as if unseen
         if bow is None:
-            self._remember_stance(timestamp, pitch_deg)
-            depth = pitch_deg - self._rest_pitch
-            if depth >= config.start_deg and len(self._rest) > 1:
-                self.current = BowInProgress(timestamp, depth, timestamp, timestamp)
-                self._spoil_check(self.current, speed, knee_deg)
+            self._remember_stance(timestamp, sample)
+            if self._stance_known(timestamp) and self._starts(sample, depth):
+                self.current = BowInProgress(
+                    timestamp, depth, timestamp, timestamp, view=sample.view
+                )
+                self._spoil_check(self.current, sample, depth)
             return BowUpdate()
-        depth = pitch_deg - self._rest_pitch
         dt = timestamp - bow.last_time
         bow.last_time = timestamp
-        self._spoil_check(bow, speed, knee_deg)
-        if depth > bow.peak_deg:
+        self._spoil_check(bow, sample, depth)
+        if dt > UNSEEN_GAP_S and depth >= bow.peak_deg - HOLD_WITHIN_DEG:
+            # Deepest while unseen: the peak lies in the gap.
+            bow.hold_s += dt
+            if depth >= bow.peak_deg:
+                bow.peak_deg, bow.peak_time = depth, timestamp - dt / 2
+        elif depth > bow.peak_deg:
             bow.peak_deg, bow.peak_time = depth, timestamp
-        if depth >= bow.peak_deg - HOLD_WITHIN_DEG:
+        if dt <= UNSEEN_GAP_S and depth >= bow.peak_deg - HOLD_WITHIN_DEG:
             bow.hold_s += dt
         started = peaked = None
         if not bow.announced and not bow.spoiled and self._long_enough(bow, timestamp):
@@ -110,18 +164,29 @@ class BowDetector:
         if bow.announced and not bow.peak_reported and depth < bow.peak_deg - HOLD_WITHIN_DEG:
             bow.peak_reported, peaked = True, bow
         too_long = timestamp - bow.start > config.max_duration_s
-        if depth >= config.end_deg and not too_long:
+        # Upper-body depth comes from the shoulders' drop, whose noise near upright reads
+        # as several degrees: such a bow is over once it is back within half its start.
+        end_deg = config.end_deg if bow.view == View.FULL_BODY else config.upper_body_start_deg / 2
+        if depth >= end_deg and not too_long and not bow.spoiled:
             return BowUpdate(started=started, peaked=peaked)
         self.current = None
+        if bow.spoiled or too_long:
+            # They walked off, sat down, stooped or settled into a lean: whatever stance
+            # comes next is learned afresh, and the next bow is measured from it.
+            self._rest.clear()
+            self._rest_direction, self._rest_shoulders = None, None
         duration = timestamp - bow.start
         too_short = not self._long_enough(bow, timestamp)
-        end = BowEnd(bow, timestamp, bow.values(timestamp, reference), "")
+        end = BowEnd(bow, timestamp, bow.values(timestamp, sample.reference), "")
         if bow.spoiled or too_short or too_long:
             cancelled = BowEnd(bow, timestamp, end.values, "cancelled") if bow.announced else None
             return BowUpdate(started=started, peaked=peaked, cancelled=cancelled)
         verdict = self.verdict(bow.peak_deg, duration)
         finished = BowEnd(bow, timestamp, end.values, verdict)
         return BowUpdate(started=started, peaked=peaked, finished=finished)
+
+    def _stance_known(self, timestamp: float) -> bool:
+        return bool(self._rest) and timestamp - self._rest[0][0] >= self.config.stance_min_s
 
     def flush(self, timestamp: float, reference: Reference) -> BowEnd | None:
         """The recording (or the track) ended mid-bow."""
@@ -138,6 +203,17 @@ class BowDetector:
             return duration >= self.config.shallow_min_duration_s
         return duration >= self.config.min_duration_s
 
-    def _spoil_check(self, bow: BowInProgress, speed: float, knee_deg: float) -> None:
-        if speed > self.config.walking_speed or knee_deg < self.config.min_knee_deg:
+    def _spoil_check(self, bow: BowInProgress, sample: BowSample, depth: float) -> None:
+        """Walking (the feet move), sitting or squatting (the knees bend far), stooping
+        (bending far deeper than any bow) and leaning in with both arms held out (a hug, a
+        two-handed handover) are not bows. A real bow moves the hips back and may flex the
+        knees a little: neither spoils it."""
+        config = self.config
+        # Arm heights are measured from the hips: they count only where the hips are seen.
+        if (
+            (sample.reaching and bow.view == View.FULL_BODY)
+            or sample.feet_speed > config.walking_speed
+            or sample.knee_deg < config.min_knee_deg
+            or depth > config.stoop_deg
+        ):
             bow.spoiled = True

@@ -54,7 +54,19 @@ class BowConfig(Section):
         description="Forward trunk pitch over the stance held just before that starts a bow.",
     )
     rest_window_s: float = Field(
-        3.0, gt=0, description="The stance before a bow is the median pitch over this many seconds."
+        3.0,
+        gt=0,
+        description="The stance before a bow is the median trunk direction over this many seconds.",
+    )
+    stance_min_s: float = Field(
+        0.5,
+        ge=0,
+        description="A bow is judged once the stance before it has been seen this long (from a person's first frames, no learned upright needed).",
+    )
+    upper_body_start_deg: float = Field(
+        20.0,
+        gt=0,
+        description="With the hips out of the picture (a frontal counter camera) a bow is only seen once the shoulders have sunk this far (degrees of bow) and the head has dropped toward them; shallower bows are lost in the landmark noise there.",
     )
     end_deg: float = Field(
         2.0, ge=0, description="A bow ends when the pitch falls back below this."
@@ -77,13 +89,24 @@ class BowConfig(Section):
     walking_speed: float = Field(
         0.35,
         gt=0,
-        description="Moving faster than this (body heights per second) is walking, not bowing.",
+        description="Feet moving faster than this over the picture (body heights per second) is walking, not bowing (a bow moves the hips back, not the feet).",
     )
     min_knee_deg: float = Field(
-        150.0,
+        120.0,
         gt=0,
         le=180,
-        description="Knees bent more than this (hip-knee-ankle angle below it) mean picking something up or sitting, not bowing.",
+        description="Knees bent more than this (hip-knee-ankle angle below it, legs in view) mean sitting down or squatting to pick something up, not bowing; a bow may flex them a little.",
+    )
+    reach_height: float = Field(
+        0.45,
+        gt=0,
+        description="Both wrists at least this high above the hips (in trunk lengths, along the trunk) mean leaning in with the arms held out (a hug, a two-handed handover), not bowing.",
+    )
+    stoop_deg: float = Field(
+        70.0,
+        gt=0,
+        le=180,
+        description="Bending further forward than this is stooping (to pick something up), not a bow.",
     )
 
 

@@ -20,12 +20,24 @@ class Values(BaseModel):
 
 
 class BowValues(Values):
-    peak_deg: float = Field(description="Deepest forward trunk pitch over upright.")
+    peak_deg: float = Field(
+        description="Deepest forward trunk pitch over the stance held just before the bow."
+    )
     time_to_peak_s: float
     hold_s: float = Field(description="Time spent within 2 degrees of the peak.")
     duration_s: float
     reference: str = Field(
-        description="What 'upright' was: gravity, person_baseline, scene_baseline or camera_axis."
+        description="The best upright at hand when the bow was judged (the depth itself is "
+        "over the stance held just before): gravity, person_baseline, scene_baseline or "
+        "camera_axis."
+    )
+    view: Literal["full_body", "upper_body"] = Field(
+        "full_body",
+        description="full_body: shoulders and hips seen; upper_body: the hips out of the "
+        "picture or hidden (a counter camera), the depth less certain.",
+    )
+    uncertainty_deg: float = Field(
+        3.0, description="How far the measured depth may be off, for this view (degrees)."
     )
 
 

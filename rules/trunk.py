@@ -16,16 +16,19 @@ from rules.body import (
     facing,
     forward_pitch_deg,
     head_down_deg,
+    shoulder_visibility,
     torso_visibility,
     trunk_vector,
     unit,
 )
 from rules.config import TrunkConfig
+from vision.joints import Joint
 from vision.smoothing import OneEuroFilter
 
 BASELINE_MEMORY_S = 60.0  # the upright baseline follows the last minute of stillness
 BASELINE_REFRESH_S = 0.5  # recomputing the median more often changes nothing visible
 SCENE_MEMORY = 50  # people whose baselines make the scene's
+DEGREE = math.radians(1.0)  # the direction filter adapts to degrees per second, as the angles'
 
 
 class Reference(StrEnum):
@@ -35,15 +38,25 @@ class Reference(StrEnum):
     CAMERA = "camera_axis"
 
 
+class View(StrEnum):
+    """How much of the body the trunk angle rests on."""
+
+    FULL_BODY = "full_body"  # shoulders and hips seen
+    UPPER_BODY = "upper_body"  # hips out of the picture or hidden: the model guesses them
+
+
 @dataclass(frozen=True)
 class TrunkReading:
     angle_deg: float  # from upright, any direction
     pitch_deg: float  # signed, forward positive
     head_down_deg: float
-    confidence: float
+    confidence: float  # how well the trunk is seen (the view's weakest joint)
     reference: Reference
     up: np.ndarray
     ready: bool  # upright is known (gravity or a learned baseline)
+    direction: np.ndarray  # smoothed unit trunk vector, hips to shoulders, camera axes
+    across: np.ndarray  # unit vector from the right to the left shoulder
+    view: View
 
 
 @dataclass
@@ -76,6 +89,7 @@ class TrunkMeter:
         self._baseline_time = -math.inf
         self._pitch = OneEuroFilter(min_cutoff=config.smoothing_hz, beta=0.05)
         self._angle = OneEuroFilter(min_cutoff=config.smoothing_hz, beta=0.05)
+        self._direction = OneEuroFilter(min_cutoff=config.smoothing_hz, beta=0.05)
 
     @property
     def ready(self) -> bool:
@@ -105,14 +119,24 @@ class TrunkMeter:
         forward = facing(world, up)
         pitch = float(self._pitch(np.array([forward_pitch_deg(trunk, up, forward)]), timestamp)[0])
         angle = float(self._angle(np.array([angle_deg(trunk, up)]), timestamp)[0])
+        # The bow's depth is measured against the stance just before, in whatever axes: the
+        # smoothed direction itself, not its angle to a reference that may change meanwhile.
+        direction = unit(self._direction(unit(trunk), timestamp, scale=DEGREE))
+        across = unit(world[Joint.LEFT_SHOULDER] - world[Joint.RIGHT_SHOULDER])
+        full_body = torso_visibility(keypoints)
+        upper_body = shoulder_visibility(keypoints)
+        view = View.FULL_BODY if full_body >= self.config.min_visibility else View.UPPER_BODY
         return TrunkReading(
             angle_deg=angle,
             pitch_deg=pitch,
             head_down_deg=head_down_deg(world, trunk),
-            confidence=torso_visibility(keypoints),
+            confidence=full_body if view == View.FULL_BODY else upper_body,
             reference=reference,
             up=up,
             ready=self.ready,
+            direction=direction,
+            across=across,
+            view=view,
         )
 
     def _learn(self, timestamp: float, direction: np.ndarray, speed: float) -> None:

@@ -23,6 +23,7 @@ from service.backends import BACKENDS, BackendError
 from service.calibrate_cli import add_calibrate_parser
 from service.config import SiteError
 from service.demo_cli import add_demo_parser
+from service.eval_cli import EvalError, add_eval_parser
 from service.service_cli import add_report_parser, add_serve_parser, add_token_parser
 from vision.config import PerceptionConfig
 from vision.sources import SourceError
@@ -275,6 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_serve_parser(commands)
     add_report_parser(commands)
 
+    add_eval_parser(commands)
     models_parser = commands.add_parser("models", help="model files")
     models_commands = models_parser.add_subparsers(dest="models_command", required=True)
     build = models_commands.add_parser(
@@ -312,6 +314,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         CalibrationError,
         ModelFileError,
         SiteError,
+        EvalError,
     ) as error:
         return _fail(str(error))
     except OSError as error:  # e.g. --out names a file, a folder cannot be written

@@ -39,11 +39,11 @@ class PerceptionConfig(BaseModel):
         description="While nobody is tracked and nothing moves, the detector runs this often (seconds); moving regions trigger it at once.",
     )
     detector_min_score: float = Field(
-        0.5,
+        0.3,
         ge=0,
         le=1,
         title="Detector score",
-        description="Minimum person-detector score for a proposal.",
+        description="Minimum person-detector score for a proposal (low on purpose: the landmark model must then confirm the person, so profiles and people half turned away are not missed).",
     )
     keep_presence: float = Field(
         0.3,
@@ -77,13 +77,13 @@ class PerceptionConfig(BaseModel):
         1,
         ge=1,
         title="Frames to start a track",
-        description="A new track is reported after it has persisted this many frames and moved (or, when still, after confirm_still_frames).",
+        description="A new track is reported after it has persisted this many frames and moved (or, when still, after confirm_still_s).",
     )
-    confirm_still_frames: int = Field(
-        30,
-        ge=1,
-        title="Frames to start a still track",
-        description="A new track that shows no motion is reported after this many frames (a phantom on furniture rarely lasts).",
+    confirm_still_s: float = Field(
+        0.4,
+        ge=0,
+        title="Seconds to start a still track",
+        description="A new track that shows no motion is reported once it has persisted this long (seconds, whatever the frame rate; a phantom on furniture rarely lasts).",
     )
     confirm_motion_share: float = Field(
         0.05,

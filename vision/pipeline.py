@@ -96,7 +96,7 @@ class OnnxPerception:
         self._start_tracks(
             proposals, len(detections), blobs, landmarks, len(active), kept, now, size
         )
-        self._confirm_new_tracks()
+        self._confirm_new_tracks(now)
         self.tracks.expire(now)
         after_tracking = time.perf_counter()
 
@@ -198,7 +198,7 @@ class OnnxPerception:
             )
             self._follow(track, landmarks, index, kept, now, size)
 
-    def _confirm_new_tracks(self) -> None:
+    def _confirm_new_tracks(self, now: float) -> None:
         for track in self.tracks.active:
             if track.confirmed:
                 continue
@@ -207,9 +207,9 @@ class OnnxPerception:
             )
             if moving:
                 track.moved = True
-            track.confirmed = (
-                track.frames_seen >= self.config.confirm_frames and track.moved
-            ) or track.frames_seen >= self.config.confirm_still_frames
+            track.confirmed = (track.frames_seen >= self.config.confirm_frames and track.moved) or (
+                track.frames_seen >= 2 and now - track.first_seen >= self.config.confirm_still_s
+            )
 
     def _confirmed(self, score: float, keypoints: np.ndarray) -> bool:
         torso_visibility = float(keypoints[TORSO, 2].mean())

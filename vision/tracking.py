@@ -73,9 +73,16 @@ class Track:
     moved: bool = False
     keypoint_filter: OneEuroFilter = field(default_factory=lambda: OneEuroFilter(1.0, 0.8))
     world_filter: OneEuroFilter = field(default_factory=lambda: OneEuroFilter(1.0, 0.8))
+    _steady_size: float = 0.0
 
     def body_size(self) -> float:
         return max(self.box[2] - self.box[0], self.box[3] - self.box[1], 1.0)
+
+    @property
+    def steady_size(self) -> float:
+        """The body size over the last second or so (the last box of a person leaving the
+        picture, or bowing out of it, can be a sliver)."""
+        return self._steady_size or self.body_size()
 
     def predicted_center(self, timestamp: float) -> tuple[float, float]:
         cx, cy = box_center(self.box)
@@ -101,6 +108,8 @@ class Track:
         self.frames_seen += 1
         self.last_seen = timestamp
         size = self.body_size()
+        weight = min(1.0, max(dt, 0.0)) if self._steady_size else 1.0
+        self._steady_size += weight * (size - self._steady_size)
         smoothed_xy = self.keypoint_filter(keypoints[:, :2], timestamp, scale=size)
         self.keypoints = np.concatenate([smoothed_xy, keypoints[:, 2:3]], axis=1)
         self.world = (
@@ -132,8 +141,13 @@ class TrackBook:
         best: Track | None = None
         best_distance = math.inf
         for candidate in self.lost:
-            px, py = candidate.predicted_center(timestamp)
-            distance = math.hypot(center[0] - px, center[1] - py) / candidate.body_size()
+            # Where they were, or where their last motion was taking them: a person who
+            # bowed out of the picture comes back where they went down, not where the
+            # head's downward speed would have carried them.
+            places = (box_center(candidate.box), candidate.predicted_center(timestamp))
+            distance = min(math.hypot(center[0] - px, center[1] - py) for px, py in places) / max(
+                candidate.body_size(), candidate.steady_size
+            )
             if distance < best_distance:
                 best, best_distance = candidate, distance
         if best is not None and best_distance <= self.rematch_distance:

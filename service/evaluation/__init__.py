@@ -1,0 +1,1 @@
+"""`etiquette eval`: reported events and people against labelled real clips."""
