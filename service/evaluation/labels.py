@@ -93,7 +93,7 @@ class LabelledClip(Strict):
     people: list[PeopleRange] = Field(default_factory=list)
     events: list[LabelledEvent] = Field(default_factory=list)
     complete: list[ScoredType] = Field(
-        default_factory=lambda: ["bow", "welcome_gesture"],
+        default_factory=lambda: list[ScoredType](["bow", "welcome_gesture"]),
         description="Event types labelled exhaustively in this clip: a reported event of "
         "these types that matches no label is a false positive.",
     )

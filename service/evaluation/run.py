@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,17 @@ from vision.sources import open_source
 
 # Metrics where a larger number is worse; every other one is better larger.
 LOWER_IS_BETTER = ("error", "delay", "switches", "fp", "fn")
+EVENT_COLUMNS = (
+    "tp",
+    "fp",
+    "fn",
+    "precision",
+    "recall",
+    "start_error_frames",
+    "peak_error_frames",
+    "end_error_frames",
+    "depth_error_deg",
+)
 # Changes smaller than this are rounding, not regressions.
 SLACK = 1e-6
 
@@ -99,7 +111,7 @@ def evaluate(
 
 
 def _flatten(tree: object, prefix: str = "") -> dict[str, float]:
-    if isinstance(tree, dict):
+    if isinstance(tree, Mapping):
         flat: dict[str, float] = {}
         for key, value in tree.items():
             flat.update(_flatten(value, f"{prefix}{key}."))
@@ -109,7 +121,7 @@ def _flatten(tree: object, prefix: str = "") -> dict[str, float]:
     return {prefix.rstrip("."): float(tree)}
 
 
-def regressions(current: dict[str, object], committed: dict[str, object]) -> list[str]:
+def regressions(current: Mapping[str, object], committed: Mapping[str, object]) -> list[str]:
     """Every committed figure that the current run makes worse (or no longer measures)."""
     now, then = _flatten(current), _flatten(committed)
     worse = []
@@ -141,9 +153,7 @@ def table(metrics: dict[str, object]) -> str:
             cells = [name, _cell(people["count_accuracy"])]
             cells += [_cell(people["acquisition_delay_frames_max"]), _cell(people["id_switches"])]
             cells.append(kind)
-            keys = ("tp", "fp", "fn", "precision", "recall", "start_error_frames")
-            keys += ("peak_error_frames", "end_error_frames", "depth_error_deg")
-            cells += [_cell(None if score is None else score[k]) for k in keys]
+            cells += [_cell(None if score is None else score[k]) for k in EVENT_COLUMNS]
             lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
