@@ -11,6 +11,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rules.events import FINISHED_BOW_VERDICTS
 from service.config import SiteConfig
 from service.store import EventStore, StoredEvent
 
@@ -102,6 +103,9 @@ class ShiftReport(BaseModel):
     bow_depths: list[float]
     bows_to_standard: int
     bow_verdicts: dict[str, int]
+    customer_bows: int = Field(
+        0, description="Finished bows by people who are not staff (not etiquette; apart)."
+    )
     welcome_gestures: int
     guiding_gestures: int
     posture_lapses: int
@@ -259,6 +263,7 @@ def build_report(
     latencies: list[float] = []
     worst: list[Moment] = []
     verdicts: Counter[str] = Counter()
+    customer_bows = 0
     late = 0
     off_total = 0.0
     first_customer = None
@@ -280,7 +285,10 @@ def build_report(
         at = posts[name] if name is not None else _PostTally()  # a throwaway without a post
         if event.type == "customer_arrived" and first_customer is None:
             first_customer = event.start
-        elif event.type == "bow" and event.role == "staff":
+        elif event.type == "bow" and event.verdict in FINISHED_BOW_VERDICTS:
+            if event.role != "staff":
+                customer_bows += 1
+                continue
             depth = _number(values, "peak_deg") or 0.0
             tally.depths.append(depth)
             depths.append(depth)
@@ -352,6 +360,7 @@ def build_report(
         bow_depths=[round(d, 1) for d in depths],
         bows_to_standard=sum(1 for d in depths if low <= d <= high),
         bow_verdicts=dict(verdicts),
+        customer_bows=customer_bows,
         welcome_gestures=kinds["welcome_gesture"],
         guiding_gestures=kinds["guiding_gesture"],
         posture_lapses=kinds["posture"],

@@ -137,6 +137,7 @@ def report_csv(report: ShiftReport) -> str:
         "greetings_late",
         "greetings_missed",
         "bows_to_standard",
+        "customer_bows",
         "welcome_gestures",
         "guiding_gestures",
         "posture_lapses",

@@ -530,3 +530,27 @@ def test_a_post_report_from_the_store_counts_the_door_posts_greetings(tmp_path: 
     assert (door.greetings_on_time, door.greetings_late, door.posture_lapses) == (1, 1, 0)
     assert (desk.greetings_on_time, desk.greetings_late, desk.posture_lapses) == (0, 0, 1)
     assert [p.post for p in door.posts] == ["door_post"]
+
+
+def test_only_finished_staff_bows_are_counted_and_customers_bows_apart() -> None:
+    """Cancelled (walking, stooping, a hug) and unfinished bows were never bows made; a
+    customer's bow is not staff etiquette."""
+    t = _at(10, 0)
+    customer = _staff_event("bow", t + 40, "to_standard", 15.0).model_copy(
+        update={"role": "customer", "track": 9}
+    )
+    events = _stored(
+        [
+            _staff_event("bow", t, "to_standard", 15.0),
+            _staff_event("bow", t + 10, "cancelled", 40.0),
+            _staff_event("bow", t + 20, "unfinished", 12.0),
+            _staff_event("bow", t + 30, "too_deep", 30.0),
+            customer,
+        ]
+    )
+    report = _report(events, door_post=None)
+    assert report.bow_depths == [15.0, 30.0]
+    assert report.bow_verdicts == {"to_standard": 1, "too_deep": 1}
+    assert report.bows_to_standard == 1
+    assert report.customer_bows == 1
+    assert [s.bows for s in report.staff] == [2]
