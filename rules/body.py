@@ -126,3 +126,18 @@ def wrist_heights(world: np.ndarray) -> tuple[float, float]:
         for j in (Joint.LEFT_WRIST, Joint.RIGHT_WRIST)
     )
     return (left, right)
+
+
+def elbow_angles_deg(world: np.ndarray) -> tuple[float, float]:
+    """Left and right shoulder-elbow-wrist angles (180 = arm straight)."""
+    return (
+        joint_angle_deg(world, Joint.LEFT_SHOULDER, Joint.LEFT_ELBOW, Joint.LEFT_WRIST),
+        joint_angle_deg(world, Joint.RIGHT_SHOULDER, Joint.RIGHT_ELBOW, Joint.RIGHT_WRIST),
+    )
+
+
+def arms_held_out(world: np.ndarray, min_height: float, min_elbow_deg: float) -> bool:
+    """Both hands raised (see wrist_heights) on arms held out rather than folded in front
+    of the chest (a hug or a reach, not hands signing or holding something close)."""
+    raised = min(wrist_heights(world)) >= min_height
+    return raised and float(np.mean(elbow_angles_deg(world))) >= min_elbow_deg

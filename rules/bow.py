@@ -34,7 +34,8 @@ class BowSample:
     reference: Reference  # the best upright at hand, reported with the bow
     view: View
     shoulders: ShoulderCue  # for upper-body views
-    reaching: bool = False  # both arms held out forward (a hug, a two-handed handover)
+    reaching: bool = False  # both arms held out forward (a hug, reaching across)
+    arm_raised: bool = False  # either wrist raised above the hips' mid-trunk height
 
 
 @dataclass
@@ -48,6 +49,7 @@ class BowInProgress:
     peak_reported: bool = False
     spoiled: bool = False  # walking, knees bent or stooping on the way: not a bow
     view: View = View.FULL_BODY
+    arm_raised: bool = False  # a hand was raised during it
 
     def values(self, end: float, reference: Reference) -> BowValues:
         return BowValues(
@@ -196,19 +198,21 @@ class BowDetector:
         return BowEnd(bow, timestamp, bow.values(timestamp, reference), "unfinished")
 
     def _long_enough(self, bow: BowInProgress, timestamp: float) -> bool:
-        """Long enough to be a bow for its depth (shallow ones must last longer: arm movements
-        shift the shoulders by a few degrees for a moment)."""
+        """Long enough to be a bow for its depth (shallow ones must last longer, and have no
+        hand raised: arm movements shift the shoulders by a few degrees)."""
         duration = timestamp - bow.start
         if bow.peak_deg < self.config.shallow_deg:
-            return duration >= self.config.shallow_min_duration_s
+            # A raised hand shifts the model's shoulders by about as much (ASL signing).
+            return not bow.arm_raised and duration >= self.config.shallow_min_duration_s
         return duration >= self.config.min_duration_s
 
     def _spoil_check(self, bow: BowInProgress, sample: BowSample, depth: float) -> None:
         """Walking (the feet move), sitting or squatting (the knees bend far), stooping
-        (bending far deeper than any bow) and leaning in with both arms held out (a hug, a
-        two-handed handover) are not bows. A real bow moves the hips back and may flex the
+        (bending far deeper than any bow) and leaning in with both arms held out (a hug)
+        are not bows. A real bow moves the hips back and may flex the
         knees a little: neither spoils it."""
         config = self.config
+        bow.arm_raised = bow.arm_raised or sample.arm_raised
         # Arm heights are measured from the hips: they count only where the hips are seen.
         if (
             (sample.reaching and bow.view == View.FULL_BODY)

@@ -100,7 +100,13 @@ class BowConfig(Section):
     reach_height: float = Field(
         0.45,
         gt=0,
-        description="Both wrists at least this high above the hips (in trunk lengths, along the trunk) mean leaning in with the arms held out (a hug, a two-handed handover), not bowing.",
+        description="Leaning in with both arms held out (a hug, reaching across) is not a bow: both wrists at least this high above the hips (trunk lengths, along the trunk), with reach_elbow_deg. A shallower bow than shallow_deg with either wrist this high is an arm movement shifting the shoulders.",
+    )
+    reach_elbow_deg: float = Field(
+        120.0,
+        gt=0,
+        le=180,
+        description="Arms held out (see reach_height): mean elbow angle at least this; hands signing or holding something close to the chest bend the elbows more and do not spoil a bow.",
     )
     stoop_deg: float = Field(
         70.0,

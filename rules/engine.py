@@ -8,6 +8,7 @@ import numpy as np
 
 from calibration.zones import FloorZones
 from rules.body import (
+    arms_held_out,
     body_height_px,
     feet_point,
     knee_angle_deg,
@@ -292,7 +293,10 @@ class RulesEngine:
             reference=reading.reference,
             view=reading.view,
             shoulders=ShoulderCue.from_keypoints(keypoints),
-            reaching=min(wrist_heights(world)) >= self.config.bow.reach_height,
+            reaching=arms_held_out(
+                world, self.config.bow.reach_height, self.config.bow.reach_elbow_deg
+            ),
+            arm_raised=max(wrist_heights(world)) >= self.config.bow.reach_height,
         )
         result = state.bow.update(now, sample)
         events: list[Event] = []

@@ -8,7 +8,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
 # The verdicts of a bow that was made; "cancelled" (walking, stooping, a hug) and
 # "unfinished" (the recording ended mid-bow) are not bows made.
 FINISHED_BOW_VERDICTS = frozenset({"to_standard", "too_shallow", "too_deep", "rushed"})

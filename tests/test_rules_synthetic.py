@@ -264,3 +264,35 @@ def test_gestures(tilt: float) -> None:
         actor = Actor(1, profile, lambda t: STILL, facing_deg=-90.0)
         kinds = [e.type for e in _run(camera, [actor], 4.0, file, seed=seed)]
         assert kinds == expected, (name, tilt)
+
+
+def _bows_without_camera(actor: Actor, seconds: float, tilt: float = 35.0) -> list[Event]:
+    """No camera file: no gravity, no floor; the rules see only the camera's axes."""
+    engine = RulesEngine(RulesConfig(), scene_context(None))
+    frames = render(_camera(tilt), [actor], seconds, seed=3)
+    events: list[Event] = []
+    for frame in frames:
+        events += engine.update(frame).events
+    events += engine.finish(frames[-1].timestamp)
+    return [e for e in events if e.type == "bow" and e.phase == Phase.END]
+
+
+@pytest.mark.parametrize("tilt", TILTS)
+def test_a_bow_in_the_first_seconds_is_judged_without_a_camera_file(tilt: float) -> None:
+    """The person is seen for one second before bowing: no upright has been learned (that
+    took 2 s of stillness), the depth is over the stance just before."""
+    actor = Actor(1, bow_profile(15.0, 1.0, 0.6, 0.4, 0.6), lambda t: STILL, facing_deg=-90.0)
+    bows = _bows_without_camera(actor, 4.0, tilt)
+    assert [b.verdict for b in bows] == ["to_standard"]
+    assert isinstance(bows[0].values, BowValues)
+    assert abs(bows[0].values.peak_deg - 15.0) <= 2.5
+    assert bows[0].values.reference == "camera_axis"
+
+
+def test_knees_flexing_a_little_in_a_bow_do_not_cancel_it() -> None:
+    def bow_with_knees(t: float) -> Pose:
+        bend = bow_profile(20.0, 1.5, 0.6, 0.4, 0.6)(t).bow_deg
+        return Pose(bow_deg=bend, knee_bend_deg=bend)  # knee angle about 130 at the peak
+
+    bows = _bows_without_camera(Actor(1, bow_with_knees, lambda t: STILL, facing_deg=-90.0), 4.0)
+    assert [b.verdict for b in bows] == ["to_standard"]

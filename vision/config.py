@@ -83,7 +83,20 @@ class PerceptionConfig(BaseModel):
         0.4,
         ge=0,
         title="Seconds to start a still track",
-        description="A new track that shows no motion is reported once it has persisted this long (seconds, whatever the frame rate; a phantom on furniture rarely lasts).",
+        description="A new track that shows no motion is reported once it has persisted this long (seconds, whatever the frame rate) with a steady landmark presence (steady_presence).",
+    )
+    steady_presence: float = Field(
+        0.95,
+        ge=0,
+        le=1,
+        title="Presence of a person standing in view",
+        description="A still new track is reported after confirm_still_s only if its landmark presence never fell below this; a phantom on furniture flickers.",
+    )
+    confirm_unsteady_s: float = Field(
+        3.0,
+        ge=0,
+        title="Seconds to start a flickering still track",
+        description="A still new track whose presence flickers is reported only after this long.",
     )
     confirm_motion_share: float = Field(
         0.05,

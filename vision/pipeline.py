@@ -207,8 +207,12 @@ class OnnxPerception:
             )
             if moving:
                 track.moved = True
-            track.confirmed = (track.frames_seen >= self.config.confirm_frames and track.moved) or (
-                track.frames_seen >= 2 and now - track.first_seen >= self.config.confirm_still_s
+            age = now - track.first_seen
+            steady = track.lowest_score >= self.config.steady_presence
+            track.confirmed = (
+                (track.frames_seen >= self.config.confirm_frames and track.moved)
+                or (track.frames_seen >= 2 and steady and age >= self.config.confirm_still_s)
+                or age >= self.config.confirm_unsteady_s
             )
 
     def _confirmed(self, score: float, keypoints: np.ndarray) -> bool:

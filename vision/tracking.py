@@ -59,6 +59,7 @@ class Track:
     last_seen: float
     box: Box
     score: float = 0.0
+    lowest_score: float = 1.0  # lowest landmark presence seen (a phantom's flickers)
     keypoints: np.ndarray = field(default_factory=lambda: np.zeros((NUM_JOINTS, 3)))
     world: np.ndarray = field(default_factory=lambda: np.full((NUM_JOINTS, 3), np.nan))
     hands: np.ndarray = field(
@@ -105,6 +106,7 @@ class Track:
         self.roi = roi
         self.box = box
         self.score = score
+        self.lowest_score = min(self.lowest_score, score)
         self.frames_seen += 1
         self.last_seen = timestamp
         size = self.body_size()

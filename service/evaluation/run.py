@@ -50,6 +50,7 @@ class ClipRun:
     clip: LabelledClip
     score: ClipScore
     reported: list[ReportedEvent]
+    frames: list[FrameSeen]
 
 
 def _reported(event: Event, timestamps: list[float]) -> ReportedEvent | None:
@@ -93,7 +94,8 @@ def run_clip(
         perception.close()
     events += engine.finish(timestamps[-1] if timestamps else 0.0)
     reported = [r for e in events if (r := _reported(e, timestamps)) is not None]
-    return ClipRun(clip, score_clip(clip, frames, reported, camera is not None), reported)
+    score = score_clip(clip, frames, reported, camera is not None)
+    return ClipRun(clip, score, reported, frames)
 
 
 def evaluate(
