@@ -19,7 +19,7 @@ class TrunkConfig(Section):
         0.5,
         ge=0,
         le=1,
-        description="Bows and posture are not judged while shoulders or hips are seen less than this (the angle is unreliable).",
+        description="Posture is not judged while shoulders or hips are seen less than this (the angle is unreliable); bows need the shoulders seen this well (with the hips below it, as seen from the shoulders: an upper-body view).",
     )
     baseline_still_s: float = Field(
         2.0,
