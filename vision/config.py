@@ -45,6 +45,13 @@ class PerceptionConfig(BaseModel):
         title="Detector score",
         description="Minimum person-detector score for a proposal (low on purpose: the landmark model must then confirm the person, so profiles and people half turned away are not missed).",
     )
+    detector_sure_score: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        title="Sure detector score",
+        description="Detections scoring between detector_min_score and this are proposed only where nothing moves (a person standing still, seen in profile or half turned away); where something moves, the motion proposal covers them.",
+    )
     keep_presence: float = Field(
         0.3,
         ge=0,

@@ -263,6 +263,12 @@ class OnnxPerception:
         proposals: list[Roi] = []
         for detection in self.detector.detect(image):
             roi = landmark_roi(detection)
+            if detection.score < self.config.detector_sure_score and any(
+                _inside(detection.keypoints[0], blob) for blob in moving or []
+            ):
+                # An unsure detection on something moving: the motion proposal covers it,
+                # and the unsure one tends to be a part of the person (entering the picture).
+                continue
             if not any(
                 box_coverage(roi.bounding_box(), box) >= COVERED_SHARE
                 or _inside(detection.keypoints[0], box)
