@@ -7,31 +7,21 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from calibration.zones import FloorZones
-from rules.body import (
-    arms_held_out,
-    body_height_px,
-    feet_point,
-    knee_angle_deg,
-    legs_visible,
-    wrist_heights,
-)
+from rules.body import arms_held_out, knee_angle_deg, legs_visible, wrist_heights
 from rules.bow import BowDetector, BowEnd, BowInProgress, BowSample
 from rules.config import RulesConfig
 from rules.events import Event, Phase, PostureValues
 from rules.gestures import GestureDetector, GestureFound, read_hand
 from rules.greeting import GreetingTimer, StaffAct
+from rules.motion import BodyMotion
 from rules.posture import PostureTracker, posture_faults
 from rules.roles import ROLE_NAMES, RoleKeeper
 from rules.trunk import Reference, SceneBaseline, TrunkMeter, TrunkReading, View
 from rules.upper_body import ShoulderCue
 from vision.frame import FrameResult
-from vision.joints import HandSide, Joint, Role
+from vision.joints import HandSide, Role
 
-SPEED_SMOOTHING = 0.3  # weight of the newest speed sample
 FORGET_AFTER_S = 5.0  # a track unseen this long is closed and dropped
-MIN_SHOULDER_SHARE = (
-    0.6  # narrower shoulders than this share of their usual width: a broken skeleton
-)
 STARTUP_S = 1.0  # tracks seen this early were there before the service looked
 
 
@@ -63,12 +53,7 @@ class TrackState:
     posture: PostureTracker
     role: RoleKeeper
     last_time: float
-    last_centre: np.ndarray | None = None
-    speed: float = 0.0  # body heights per second, hip centre over the picture
-    last_feet: np.ndarray | None = None
-    feet_speed: float = 0.0  # body heights per second, feet (ankles) over the picture
-    last_shoulders: np.ndarray | None = None
-    shoulder_width: float = 0.0  # pixels, smoothed
+    motion: BodyMotion = field(default_factory=BodyMotion)
     arrived: bool = False
     # Someone already in the arrival zone when the service starts did not just arrive; a
     # person appearing there later did (their feet often come into view past the door line).
@@ -117,7 +102,7 @@ class RulesEngine:
             track_id = int(people.track_ids[row])
             state = self._state(track_id, now)
             dt = max(0.0, now - state.last_time)
-            self._update_speed(state, people.keypoints[row], now)
+            state.motion.update(people.keypoints[row], now)
             state.last_time = now
             floor = people.floor[row]
             zones = self.context.zones
@@ -128,7 +113,7 @@ class RulesEngine:
             if known_floor:
                 out.events += self._arrival(track_id, state, floor, now)
             world, keypoints = people.world[row], people.keypoints[row]
-            reading = state.trunk.update(now, keypoints, world, state.speed)
+            reading = state.trunk.update(now, keypoints, world, state.motion.hip_speed)
             faults: list[str] | None = None
             if reading is not None:
                 state.reference = reading.reference
@@ -173,45 +158,6 @@ class RulesEngine:
         return events + self.greeting.finish(timestamp, staff_present=False)
 
     # -- pieces ------------------------------------------------------------------------
-
-    def _update_speed(self, state: TrackState, keypoints: np.ndarray, now: float) -> None:
-        """How fast the hips (for the upright baseline) and the feet (for walking) move."""
-        scale = body_height_px(keypoints)
-        centre = keypoints[[Joint.LEFT_HIP, Joint.RIGHT_HIP], :2].mean(axis=0)
-        feet = feet_point(keypoints)
-        dt = now - state.last_time
-        if dt > 0 and state.last_centre is not None:
-            sample = float(np.linalg.norm(centre - state.last_centre)) / scale / dt
-            state.speed = SPEED_SMOOTHING * sample + (1 - SPEED_SMOOTHING) * state.speed
-        if dt > 0 and feet is not None and state.last_feet is not None:
-            sample = float(np.linalg.norm(feet - state.last_feet)) / scale / dt
-            state.feet_speed = SPEED_SMOOTHING * sample + (1 - SPEED_SMOOTHING) * state.feet_speed
-        elif feet is None:
-            self._update_shoulder_speed(state, keypoints, dt, scale)
-        state.last_centre = centre
-        state.last_feet = feet
-
-    @staticmethod
-    def _update_shoulder_speed(
-        state: TrackState, keypoints: np.ndarray, dt: float, scale: float
-    ) -> None:
-        """Feet out of the picture (a counter camera): walking is the shoulders moving
-        sideways. Frames whose shoulders collapse (the head and shoulders leaving the
-        picture in a deep bow) are broken skeletons and tell nothing."""
-        left, right = keypoints[Joint.LEFT_SHOULDER, :2], keypoints[Joint.RIGHT_SHOULDER, :2]
-        width = float(np.linalg.norm(left - right))
-        if state.shoulder_width and width < MIN_SHOULDER_SHARE * state.shoulder_width:
-            return
-        state.shoulder_width = (
-            width
-            if not state.shoulder_width
-            else (SPEED_SMOOTHING * width + (1 - SPEED_SMOOTHING) * state.shoulder_width)
-        )
-        shoulders = (left + right) / 2
-        if dt > 0 and state.last_shoulders is not None:
-            sample = abs(float(shoulders[0] - state.last_shoulders[0])) / scale / dt
-            state.feet_speed = SPEED_SMOOTHING * sample + (1 - SPEED_SMOOTHING) * state.feet_speed
-        state.last_shoulders = shoulders
 
     def _role_name(self, state: TrackState) -> str | None:
         return ROLE_NAMES.get(state.role.role)
@@ -288,7 +234,7 @@ class RulesEngine:
         sample = BowSample(
             direction=reading.direction,
             across=reading.across,
-            feet_speed=state.feet_speed,
+            feet_speed=state.motion.feet_speed,
             knee_deg=knee_angle_deg(world) if legs_visible(keypoints) else 180.0,
             reference=reading.reference,
             view=reading.view,
