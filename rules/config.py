@@ -109,10 +109,10 @@ class BowConfig(Section):
         description="Arms held out (see reach_height): mean elbow angle at least this; hands signing or holding something close to the chest bend the elbows more and do not spoil a bow.",
     )
     stoop_deg: float = Field(
-        70.0,
+        85.0,
         gt=0,
         le=180,
-        description="Bending further forward than this is stooping (to pick something up), not a bow.",
+        description="Bending further forward than this is stooping (to pick something up from the floor), not a bow; the deepest bow of respect is about 45-60 degrees.",
     )
 
 

@@ -93,7 +93,7 @@ class PerceptionConfig(BaseModel):
         description="A new track that shows no motion is reported once it has persisted this long (seconds, whatever the frame rate) with a steady landmark presence (steady_presence).",
     )
     steady_presence: float = Field(
-        0.95,
+        0.8,
         ge=0,
         le=1,
         title="Presence of a person standing in view",
