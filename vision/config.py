@@ -97,7 +97,7 @@ class PerceptionConfig(BaseModel):
         ge=0,
         le=1,
         title="Presence of a person standing in view",
-        description="A still new track is reported after confirm_still_s only if its landmark presence never fell below this; a phantom on furniture flickers.",
+        description="A still new track seen in the first 2 s of a stream (people standing in view when the camera starts) is reported after confirm_still_s only if its landmark presence never fell below this (later, 0.95); a phantom on furniture flickers.",
     )
     confirm_unsteady_s: float = Field(
         3.0,

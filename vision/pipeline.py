@@ -45,6 +45,11 @@ MAX_MOTION_PROPOSALS = 2
 TRACK_MOTION_MARGIN = 0.2
 # A blob the landmark model rejected is not proposed again for this long.
 PROPOSAL_COOLDOWN_S = 1.0
+# Tracks begun this soon after the first frame were standing there when the camera started.
+STARTUP_S = 2.0
+# Presence a still track begun later must never fall below to be reported after
+# confirm_still_s (else it waits confirm_unsteady_s).
+STEADY_LATER = 0.95
 
 
 class OnnxPerception:
@@ -66,6 +71,7 @@ class OnnxPerception:
         self.motion = MotionRegions() if config.motion_proposals else None
         self.tracks = TrackBook(grace_seconds=config.track_grace_s)
         self.last_detection_time: float | None = None
+        self.started_at = math.inf  # the first frame's capture time
         self.rejected: list[tuple[Box, float]] = []
         self.landmark_seconds = 0.0
         self.times = StageTimes()
@@ -74,6 +80,7 @@ class OnnxPerception:
         image = frame.image
         height, width = image.shape[:2]
         now = frame.timestamp
+        self.started_at = min(self.started_at, now)
         started = time.perf_counter()
         moving = self._uncovered_motion(image, now)
         detections = self._detector_proposals(image, now, moving)
@@ -208,7 +215,12 @@ class OnnxPerception:
             if moving:
                 track.moved = True
             age = now - track.first_seen
-            steady = track.lowest_score >= self.config.steady_presence
+            # Someone standing in view when the camera starts needs only a steady presence;
+            # later, a person appearing without having moved in is rare and a phantom on
+            # furniture common, so the presence must be near certain throughout.
+            at_start = track.first_seen - self.started_at <= STARTUP_S
+            needed = self.config.steady_presence if at_start else STEADY_LATER
+            steady = track.lowest_score >= needed
             track.confirmed = (
                 (track.frames_seen >= self.config.confirm_frames and track.moved)
                 or (track.frames_seen >= 2 and steady and age >= self.config.confirm_still_s)
