@@ -113,17 +113,16 @@ def body_height_px(keypoints: np.ndarray) -> float:
     return max(float(feet - keypoints[Joint.NOSE, 1]), 1.0)
 
 
-def wrist_heights(world: np.ndarray) -> tuple[float, float]:
-    """Both wrists' height above the hips along the trunk, in trunk lengths (hands hanging
-    or folded in front: below about 0.3; arms held out forward: 0.5 and more)."""
-    trunk = trunk_vector(world)
-    length = float(np.linalg.norm(trunk))
+def wrist_heights(world: np.ndarray, up: np.ndarray) -> tuple[float, float]:
+    """Both wrists' height above the hips along ``up`` (unit; the trunk's direction for
+    heights along the trunk), in trunk lengths: hands hanging or folded in front are below
+    about 0.3, arms held out forward 0.5 and more."""
+    length = float(np.linalg.norm(trunk_vector(world)))
     if length < 1e-6:
         return (0.0, 0.0)
     hips = midpoint(world, HIPS)
     left, right = (
-        float(np.dot(world[j] - hips, trunk)) / length**2
-        for j in (Joint.LEFT_WRIST, Joint.RIGHT_WRIST)
+        float(np.dot(world[j] - hips, up)) / length for j in (Joint.LEFT_WRIST, Joint.RIGHT_WRIST)
     )
     return (left, right)
 
@@ -136,8 +135,23 @@ def elbow_angles_deg(world: np.ndarray) -> tuple[float, float]:
     )
 
 
-def arms_held_out(world: np.ndarray, min_height: float, min_elbow_deg: float) -> bool:
-    """Both hands raised (see wrist_heights) on arms held out rather than folded in front
-    of the chest (a hug or a reach, not hands signing or holding something close)."""
-    raised = min(wrist_heights(world)) >= min_height
-    return raised and float(np.mean(elbow_angles_deg(world))) >= min_elbow_deg
+def arms_held_out(
+    world: np.ndarray, up: np.ndarray, min_height: float, min_elbow_deg: float, min_lift_deg: float
+) -> bool:
+    """Both hands raised along the trunk (see wrist_heights) on straight arms lifted away
+    from hanging (``up`` is the stance's upright): a hug or a reach. Hands signing or
+    holding something close bend the elbows; arms hanging from a deep bow are straight and
+    high along the bent trunk, but point down."""
+    trunk = unit(trunk_vector(world))
+    if min(wrist_heights(world, trunk)) < min_height:
+        return False
+    if float(np.mean(elbow_angles_deg(world))) < min_elbow_deg:
+        return False
+    lifts = (
+        angle_deg(world[wrist] - world[shoulder], -up)
+        for shoulder, wrist in (
+            (Joint.LEFT_SHOULDER, Joint.LEFT_WRIST),
+            (Joint.RIGHT_SHOULDER, Joint.RIGHT_WRIST),
+        )
+    )
+    return min(lifts) >= min_lift_deg

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rules.body import forward_of, forward_pitch_deg, unit
+from rules.body import arms_held_out, forward_of, forward_pitch_deg, unit, wrist_heights
 from rules.config import BowConfig
 from rules.events import BowValues
 from rules.trunk import Reference, View
@@ -35,8 +35,7 @@ class BowSample:
     reference: Reference  # the best upright at hand, reported with the bow
     view: View
     shoulders: ShoulderCue  # for upper-body views
-    reaching: bool = False  # both arms held out forward (a hug, reaching across)
-    arm_raised: bool = False  # either wrist raised above the hips' mid-trunk height
+    world: np.ndarray | None = None  # the world landmarks, for the arms (same axes)
 
 
 @dataclass
@@ -213,10 +212,21 @@ class BowDetector:
         are not bows. A real bow moves the hips back and may flex the knees a little:
         neither spoils it."""
         config = self.config
-        bow.arm_raised = bow.arm_raised or sample.arm_raised
+        reaching = False
         # Arm heights are measured from the hips: they count only where the hips are seen.
+        if sample.world is not None and bow.view == View.FULL_BODY:
+            up = sample.direction if self._rest_direction is None else self._rest_direction
+            raised = max(wrist_heights(sample.world, sample.direction)) >= config.reach_height
+            bow.arm_raised = bow.arm_raised or raised
+            reaching = arms_held_out(
+                sample.world,
+                up,
+                config.reach_height,
+                config.reach_elbow_deg,
+                config.reach_lift_deg,
+            )
         if (
-            (sample.reaching and bow.view == View.FULL_BODY)
+            reaching
             or sample.feet_speed > config.walking_speed
             or sample.knee_deg < config.min_knee_deg
             or depth > config.stoop_deg

@@ -100,13 +100,19 @@ class BowConfig(Section):
     reach_height: float = Field(
         0.45,
         gt=0,
-        description="Leaning in with both arms held out (a hug, reaching across) is not a bow: both wrists at least this high above the hips (trunk lengths, along the trunk), with reach_elbow_deg. A shallower bow than shallow_deg with either wrist this high is an arm movement shifting the shoulders.",
+        description="Leaning in with both arms held out (a hug, reaching across) is not a bow: both wrists at least this high above the hips (trunk lengths, along the trunk), with reach_elbow_deg and reach_lift_deg. A shallower bow than shallow_deg with either wrist this high is an arm movement shifting the shoulders.",
     )
     reach_elbow_deg: float = Field(
         120.0,
         gt=0,
         le=180,
         description="Arms held out (see reach_height): mean elbow angle at least this; hands signing or holding something close to the chest bend the elbows more and do not spoil a bow.",
+    )
+    reach_lift_deg: float = Field(
+        30.0,
+        gt=0,
+        le=180,
+        description="Arms held out (see reach_height): both arms at least this far from hanging straight down (arms hanging from a deep bow are high along the bent trunk, but hang).",
     )
     stoop_deg: float = Field(
         85.0,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from calibration.zones import FloorZones
-from rules.body import arms_held_out, knee_angle_deg, legs_visible, wrist_heights
+from rules.body import knee_angle_deg, legs_visible
 from rules.bow import BowDetector, BowEnd, BowInProgress, BowSample
 from rules.config import RulesConfig
 from rules.events import Event, Phase, PostureValues
@@ -239,10 +239,7 @@ class RulesEngine:
             reference=reading.reference,
             view=reading.view,
             shoulders=ShoulderCue.from_keypoints(keypoints),
-            reaching=arms_held_out(
-                world, self.config.bow.reach_height, self.config.bow.reach_elbow_deg
-            ),
-            arm_raised=max(wrist_heights(world)) >= self.config.bow.reach_height,
+            world=world,
         )
         result = state.bow.update(now, sample)
         events: list[Event] = []

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pytest
 
-from rules.config import GestureConfig, GreetingConfig, PostureConfig
+from rules.bow import BowDetector, BowSample
+from rules.config import BowConfig, GestureConfig, GreetingConfig, PostureConfig
 from rules.events import GreetingValues, MissedValues
 from rules.gestures import GestureDetector, HandFrame
 from rules.greeting import GreetingTimer, StaffAct
 from rules.posture import PostureTracker
-from vision.joints import HandSide
+from rules.trunk import Reference, View
+from rules.upper_body import ShoulderCue
+from tests.synthetic_scene import bow_profile
+from vision.joints import HandSide, Joint
 
 MORNING = dt.datetime(2026, 11, 30, 9, 0).timestamp()
 
@@ -133,3 +138,58 @@ def test_posture_lapse_longer_than_allowed_and_leaving_the_post() -> None:
     start, end, values = tracker.left_post("door_post")  # type: ignore[misc]
     assert (start, end) == (10.0, 17.0) and values.reasons == ["arms_crossed"]
     assert tracker.left_post("door_post") is None
+
+
+def _body(bow_deg: float, arms: str) -> np.ndarray:
+    """A stick figure facing the camera (camera axes: x right, y down, z away), hips at the
+    origin, bowing ``bow_deg``; arms "hanging" straight down or "held_out" forward."""
+    world = np.zeros((len(Joint), 3))
+    b = np.radians(bow_deg)
+    shoulders = 0.5 * np.array([0.0, -np.cos(b), -np.sin(b)])
+    for side, x in ((("LEFT"), 0.2), (("RIGHT"), -0.2)):
+        world[Joint[f"{side}_HIP"]] = (x * 0.7, 0.0, 0.0)
+        shoulder = shoulders + np.array([x, 0.0, 0.0])
+        world[Joint[f"{side}_SHOULDER"]] = shoulder
+        reach = np.array([0.0, 0.6, 0.0]) if arms == "hanging" else np.array([0.0, 0.0, -0.6])
+        world[Joint[f"{side}_ELBOW"]] = shoulder + reach / 2
+        world[Joint[f"{side}_WRIST"]] = shoulder + reach
+    return world
+
+
+def _verdicts(depth_deg: float, arms: str, fps: float = 30.0) -> list[str]:
+    detector = BowDetector(BowConfig())
+    profile = bow_profile(depth_deg, 1.0, 0.6, 0.4, 0.6)
+    verdicts = []
+    for frame in range(int(4.0 * fps)):
+        t = frame / fps
+        world = _body(profile(t).bow_deg, "hanging" if profile(t).bow_deg == 0 else arms)
+        trunk = world[[Joint.LEFT_SHOULDER, Joint.RIGHT_SHOULDER]].mean(axis=0)
+        sample = BowSample(
+            direction=trunk / np.linalg.norm(trunk),
+            across=np.array([1.0, 0.0, 0.0]),
+            feet_speed=0.0,
+            knee_deg=180.0,
+            reference=Reference.CAMERA,
+            view=View.FULL_BODY,
+            shoulders=ShoulderCue(100.0, 40.0, 25.0),
+            world=world,
+        )
+        result = detector.update(t, sample)
+        ended = result.finished or result.cancelled
+        if ended is not None:
+            verdicts.append(ended.verdict)
+    return verdicts
+
+
+@pytest.mark.parametrize(
+    ("depth", "arms", "verdict"),
+    [
+        (65.0, "hanging", "too_deep"),  # arms hanging from a deep bow are low above the stance
+        (15.0, "hanging", "to_standard"),
+        (20.0, "held_out", None),  # leaning in to hug, arms held out straight: no bow
+    ],
+)
+def test_arms_hanging_from_a_deep_bow_are_not_a_hug(
+    depth: float, arms: str, verdict: str | None
+) -> None:
+    assert _verdicts(depth, arms) == ([] if verdict is None else [verdict])
