@@ -64,6 +64,14 @@ def torso_visibility(keypoints: np.ndarray) -> float:
     return float(keypoints[SHOULDERS + HIPS, 2].min())
 
 
+def side_visibility(keypoints: np.ndarray) -> float:
+    """How well one side's shoulder and hip are seen, the better side: a person in profile
+    hides the far side but shows the trunk."""
+    left = min(keypoints[Joint.LEFT_SHOULDER, 2], keypoints[Joint.LEFT_HIP, 2])
+    right = min(keypoints[Joint.RIGHT_SHOULDER, 2], keypoints[Joint.RIGHT_HIP, 2])
+    return float(max(left, right))
+
+
 def shoulder_visibility(keypoints: np.ndarray) -> float:
     return float(keypoints[SHOULDERS, 2].min())
 

@@ -114,22 +114,23 @@ class BowDetector:
     def depth_deg(self, sample: BowSample, view: View) -> float | None:
         """Forward pitch of the trunk over the stance (negative leaning back), measured as
         ``view`` needs; None when the frame cannot tell (a broken upper-body skeleton)."""
-        if view == View.UPPER_BODY and self._rest_shoulders is not None:
-            if not self._rest_shoulders.readable(sample.shoulders):
+        stance = self._rest_shoulders
+        if view == View.UPPER_BODY and stance is not None and stance.frontal:
+            if not stance.readable(sample.shoulders):
                 return None
-            return self._rest_shoulders.depth_deg(sample.shoulders)
+            return stance.depth_deg(sample.shoulders)
         rest = sample.direction if self._rest_direction is None else self._rest_direction
         return forward_pitch_deg(sample.direction, rest, forward_of(sample.across, rest))
 
     def _starts(self, sample: BowSample, depth: float) -> bool:
         config = self.config
+        stance = self._rest_shoulders
+        if sample.view == View.UPPER_BODY and stance is not None and stance.frontal:
+            return depth >= config.upper_body_start_deg and stance.head_dropped(sample.shoulders)
         if sample.view == View.UPPER_BODY:
-            stance = self._rest_shoulders
-            return (
-                depth >= config.upper_body_start_deg
-                and stance is not None
-                and stance.head_dropped(sample.shoulders)
-            )
+            # Seen from the side with the hips hidden: the model's trunk drifts by several
+            # degrees, so only a clear bow counts.
+            return depth >= config.upper_body_start_deg
         return depth >= config.start_deg
 
     def update(self, timestamp: float, sample: BowSample) -> BowUpdate:

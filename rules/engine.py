@@ -16,7 +16,7 @@ from rules.greeting import GreetingTimer, StaffAct
 from rules.motion import BodyMotion
 from rules.posture import PostureTracker, posture_faults
 from rules.roles import ROLE_NAMES, RoleKeeper
-from rules.trunk import Reference, SceneBaseline, TrunkMeter, TrunkReading, View
+from rules.trunk import Reference, SceneBaseline, TrunkMeter, TrunkReading
 from rules.upper_body import ShoulderCue
 from vision.frame import FrameResult
 from vision.joints import HandSide, Role
@@ -135,7 +135,7 @@ class RulesEngine:
             if reading is not None and seen:
                 # A bow is over the stance just before: it needs no known upright.
                 out.events += self._bow(track_id, state, reading, keypoints, world, now)
-                if reading.ready and reading.view == View.FULL_BODY:
+                if reading.ready and reading.torso_seen >= self.config.trunk.min_visibility:
                     faults = posture_faults(world, reading, self.config.posture)
             out.events += self._posture(track_id, state, faults, now)
             out.people[track_id] = PersonRules(

@@ -17,6 +17,7 @@ from rules.body import (
     forward_pitch_deg,
     head_down_deg,
     shoulder_visibility,
+    side_visibility,
     torso_visibility,
     trunk_vector,
     unit,
@@ -51,6 +52,7 @@ class TrunkReading:
     pitch_deg: float  # signed, forward positive
     head_down_deg: float
     confidence: float  # how well the trunk is seen (the view's weakest joint)
+    torso_seen: float  # how well both shoulders and both hips are seen (for posture)
     reference: Reference
     up: np.ndarray
     ready: bool  # upright is known (gravity or a learned baseline)
@@ -123,7 +125,7 @@ class TrunkMeter:
         # smoothed direction itself, not its angle to a reference that may change meanwhile.
         direction = unit(self._direction(unit(trunk), timestamp, scale=DEGREE))
         across = unit(world[Joint.LEFT_SHOULDER] - world[Joint.RIGHT_SHOULDER])
-        full_body = torso_visibility(keypoints)
+        full_body = side_visibility(keypoints)
         upper_body = shoulder_visibility(keypoints)
         view = View.FULL_BODY if full_body >= self.config.min_visibility else View.UPPER_BODY
         return TrunkReading(
@@ -131,6 +133,7 @@ class TrunkMeter:
             pitch_deg=pitch,
             head_down_deg=head_down_deg(world, trunk),
             confidence=full_body if view == View.FULL_BODY else upper_body,
+            torso_seen=torso_visibility(keypoints),
             reference=reference,
             up=up,
             ready=self.ready,

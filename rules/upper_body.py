@@ -53,6 +53,12 @@ class Stance:
             float(np.median([c.head for c in cues])),
         )
 
+    @property
+    def frontal(self) -> bool:
+        """Shoulders at least as wide as the head stands above them: a front view, where
+        the drop model holds (in profile the shoulders overlap and move forward instead)."""
+        return self.width >= self.head
+
     def readable(self, cue: ShoulderCue) -> bool:
         return self.width > 0 and cue.width >= MIN_WIDTH_SHARE * self.width
 

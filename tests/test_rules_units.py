@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from rules.bow import BowDetector, BowSample
-from rules.config import BowConfig, GestureConfig, GreetingConfig, PostureConfig
+from rules.config import BowConfig, GestureConfig, GreetingConfig, PostureConfig, TrunkConfig
 from rules.events import GreetingValues, MissedValues
 from rules.gestures import GestureDetector, HandFrame
 from rules.greeting import GreetingTimer, StaffAct
 from rules.posture import PostureTracker
-from rules.trunk import Reference, View
+from rules.trunk import Reference, SceneBaseline, TrunkMeter, View
 from rules.upper_body import ShoulderCue
 from tests.synthetic_scene import bow_profile
 from vision.joints import HandSide, Joint
@@ -193,3 +193,25 @@ def test_arms_hanging_from_a_deep_bow_are_not_a_hug(
     depth: float, arms: str, verdict: str | None
 ) -> None:
     assert _verdicts(depth, arms) == ([] if verdict is None else [verdict])
+
+
+@pytest.mark.parametrize(
+    ("near", "far", "hips", "view"),
+    [
+        (0.9, 0.9, 0.9, View.FULL_BODY),
+        (0.9, 0.1, 0.9, View.FULL_BODY),  # in profile: the far shoulder and hip hidden
+        (0.9, 0.9, 0.05, View.UPPER_BODY),  # a counter camera: hips out of the picture
+    ],
+)
+def test_the_view_follows_what_is_seen_of_the_trunk(
+    near: float, far: float, hips: float, view: View
+) -> None:
+    keypoints = np.zeros((len(Joint), 3))
+    keypoints[:, 2] = 0.9
+    keypoints[[Joint.LEFT_SHOULDER, Joint.LEFT_HIP], 2] = near
+    keypoints[[Joint.RIGHT_SHOULDER, Joint.RIGHT_HIP], 2] = far
+    if hips < 0.5:
+        keypoints[[Joint.LEFT_HIP, Joint.RIGHT_HIP], 2] = hips
+    meter = TrunkMeter(TrunkConfig(), None, SceneBaseline())
+    reading = meter.update(0.0, keypoints, _body(0.0, "hanging"), speed=0.0)
+    assert reading is not None and reading.view == view
