@@ -38,12 +38,8 @@ class ShoulderCue:
 
 
 @dataclass(frozen=True)
-class Stance:
+class Stance(ShoulderCue):
     """The median cue over the stance held before a bow."""
-
-    y: float
-    width: float
-    head: float
 
     @classmethod
     def of(cls, cues: list[ShoulderCue]) -> Stance:

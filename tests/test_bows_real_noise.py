@@ -68,8 +68,16 @@ def _bows(frames: list[FrameResult]) -> list[Event]:
     ]
 
 
+def _mean_peak(
+    rows: list[tuple[str, float, str, float | None]], name: str, depth: float, speed: str
+) -> float | None:
+    """The mean measured depth over the start times where the bow was found."""
+    peaks = [r[3] for r in rows if r[:3] == (name, depth, speed) and r[3] is not None]
+    return float(np.mean(peaks)) if peaks else None
+
+
 def test_bows_on_real_landmark_noise(tracks: dict[str, list[FrameResult]]) -> None:
-    rows = []
+    rows: list[tuple[str, float, str, float | None]] = []
     false_positive = 0
     for name, frames in tracks.items():
         false_positive += len(_bows(frames))  # the real track alone: no bow
@@ -100,12 +108,7 @@ def test_bows_on_real_landmark_noise(tracks: dict[str, list[FrameResult]]) -> No
     print("mean measured depth over the three start times")
     print(f"{'clip':22s} {'depth':>5} " + " ".join(f"{s:>7}" for s in SPEEDS))
     for name, depth in itertools.product(tracks, DEPTHS):
-        cells = [
-            float(np.mean(measured))
-            if (measured := [r[3] for r in rows if r[:3] == (name, depth, s) and r[3] is not None])
-            else None
-            for s in SPEEDS
-        ]
+        cells = [_mean_peak(rows, name, depth, speed) for speed in SPEEDS]
         shown = " ".join("   miss" if p is None else f"{p:7.1f}" for p in cells)
         print(f"{name:22s} {depth:5.0f} {shown}")
     assert f1 >= 0.95

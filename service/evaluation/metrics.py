@@ -6,11 +6,8 @@ import bisect
 import math
 from dataclasses import dataclass, field
 
-from rules.events import FINISHED_BOW_VERDICTS
 from service.evaluation.labels import LabelledClip, LabelledEvent, PeopleRange
 
-# Bows that a report counts (cancelled and unfinished ones are not bows made).
-FINISHED_BOWS = FINISHED_BOW_VERDICTS
 # What the product reports with no camera file (arrivals need the door line).
 NEEDS_CAMERA = {"customer_arrived", "door_crossing"}
 

@@ -12,12 +12,11 @@ from pathlib import Path
 from calibration.camera_file import load_camera
 from rules.config import RulesConfig
 from rules.engine import RulesEngine
-from rules.events import BowValues, Event, Phase
+from rules.events import FINISHED_BOW_VERDICTS, BowValues, Event, Phase
 from service.analyze import scene_context
 from service.backends import create_perception
 from service.evaluation.labels import LabelledClip, LabelsFile
 from service.evaluation.metrics import (
-    FINISHED_BOWS,
     ClipScore,
     FrameSeen,
     ReportedEvent,
@@ -58,7 +57,7 @@ def _reported(event: Event, timestamps: list[float]) -> ReportedEvent | None:
         return None
     depth = None
     if event.type == "bow":
-        if event.verdict not in FINISHED_BOWS:
+        if event.verdict not in FINISHED_BOW_VERDICTS:
             return None
         depth = event.values.peak_deg if isinstance(event.values, BowValues) else None
     peak = None if event.peak is None else frame_of(event.peak, timestamps)
