@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 
 from service.evaluation.labels import LabelledClip, LabelledEvent, PeopleRange
 
-# What the product reports with no camera file (arrivals need the door line).
-NEEDS_CAMERA = {"customer_arrived", "door_crossing"}
+# Arrivals need the door line of a camera file.
+NEEDS_CAMERA = {"customer_arrived"}
+# Labelled for the rules to come (door crossings in and out), not reported by the product yet.
+NOT_REPORTED = {"door_crossing"}
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,7 @@ def score_events(
     not_scored: list[str] = []
     kinds = {e.type for e in clip.events} | set(clip.complete)
     for kind in sorted(kinds):
-        if kind in NEEDS_CAMERA and not has_camera:
+        if kind in NOT_REPORTED or (kind in NEEDS_CAMERA and not has_camera):
             not_scored.append(kind)
             continue
         score = scores.setdefault(kind, TypeScore())
