@@ -176,7 +176,7 @@ class PostureConfig(Section):
     max_trunk_deg: float = Field(
         12.0,
         gt=0,
-        description="Trunk further from upright is leaning (the pose model reads a still person within about 10 degrees).",
+        description="Trunk further from upright is leaning (the pose model reads a still person within about 10 degrees; with a calibrated floor, from the picture, within about 3).",
     )
     max_shoulder_tilt_deg: float = Field(
         10.0, gt=0, description="Shoulders tilted more than this are not level."

@@ -113,7 +113,9 @@ class RulesEngine:
             if known_floor:
                 out.events += self._arrival(track_id, state, floor, now)
             world, keypoints = people.world[row], people.keypoints[row]
-            reading = state.trunk.update(now, keypoints, world, state.motion.hip_speed)
+            reading = state.trunk.update(
+                now, keypoints, world, state.motion.hip_speed, people.standing_trunk[row]
+            )
             faults: list[str] | None = None
             if reading is not None:
                 state.reference = reading.reference

@@ -27,6 +27,7 @@ from vision.joints import Joint
 from vision.smoothing import OneEuroFilter
 
 BASELINE_MEMORY_S = 60.0  # the upright baseline follows the last minute of stillness
+STANDING_WINDOW_S = 0.8  # posture lapses last seconds; this median is steady, and late by 0.4 s
 BASELINE_REFRESH_S = 0.5  # recomputing the median more often changes nothing visible
 SCENE_MEMORY = 50  # people whose baselines make the scene's
 DEGREE = math.radians(1.0)  # the direction filter adapts to degrees per second, as the angles'
@@ -92,6 +93,7 @@ class TrunkMeter:
         self._pitch = OneEuroFilter(min_cutoff=config.smoothing_hz, beta=0.05)
         self._angle = OneEuroFilter(min_cutoff=config.smoothing_hz, beta=0.05)
         self._direction = OneEuroFilter(min_cutoff=config.smoothing_hz, beta=0.05)
+        self._standing: deque[tuple[float, np.ndarray]] = deque()
 
     @property
     def ready(self) -> bool:
@@ -109,9 +111,16 @@ class TrunkMeter:
         return CAMERA_UP, Reference.CAMERA
 
     def update(
-        self, timestamp: float, keypoints: np.ndarray, world: np.ndarray, speed: float
+        self,
+        timestamp: float,
+        keypoints: np.ndarray,
+        world: np.ndarray,
+        speed: float,
+        standing: np.ndarray | None = None,
     ) -> TrunkReading | None:
-        """``speed`` is body heights per second; None when the world landmarks are missing."""
+        """``speed`` is body heights per second; ``standing`` the trunk direction measured
+        from the picture on the calibrated floor (vision's standing_trunk), used for the angle
+        from upright when finite. None when the world landmarks are missing."""
         if not np.isfinite(world).all():
             return None
         trunk = trunk_vector(world)
@@ -121,6 +130,9 @@ class TrunkMeter:
         forward = facing(world, up)
         pitch = float(self._pitch(np.array([forward_pitch_deg(trunk, up, forward)]), timestamp)[0])
         angle = float(self._angle(np.array([angle_deg(trunk, up)]), timestamp)[0])
+        measured = self._standing_direction(timestamp, standing)
+        if measured is not None:
+            angle = angle_deg(measured, up)
         # The bow's depth is measured against the stance just before, in whatever axes: the
         # smoothed direction itself, not its angle to a reference that may change meanwhile.
         direction = unit(self._direction(unit(trunk), timestamp, scale=DEGREE))
@@ -141,6 +153,19 @@ class TrunkMeter:
             across=across,
             view=view,
         )
+
+    def _standing_direction(
+        self, timestamp: float, standing: np.ndarray | None
+    ) -> np.ndarray | None:
+        """The median of the picture's standing trunk over the last STANDING_WINDOW_S. Each
+        frame's is good to a few degrees only (see vision.standing_trunk); the median of the
+        direction, not of its angle, since an angle's noise only ever adds."""
+        while self._standing and timestamp - self._standing[0][0] > STANDING_WINDOW_S:
+            self._standing.popleft()
+        if standing is None or not np.isfinite(standing).all():
+            return None
+        self._standing.append((timestamp, unit(standing)))
+        return unit(np.median(np.stack([d for _, d in self._standing]), axis=0))
 
     def _learn(self, timestamp: float, direction: np.ndarray, speed: float) -> None:
         """The person's upright: the median trunk direction over the frames they stood

@@ -38,7 +38,9 @@ class People:
     boxes (n, 4) x1, y1, x2, y2 pixels; scores (n,); keypoints (n, 33, 3) x_px, y_px,
     visibility; world (n, 33, 3) metres (NaN rows where the backend has none); track_ids
     (n,) int; hands (n, 2, 21, 3) x_px, y_px, z, indexed by HandSide, with hand_scores (n, 2)
-    (0 where no hand was found); floor (n, 2) metres (NaN where unknown); roles (n,) Role.
+    (0 where no hand was found); floor (n, 2) metres (NaN where unknown); roles (n,) Role;
+    standing_trunk (n, 3) unit hips-to-shoulders vector in camera axes from the picture and the
+    calibrated floor (NaN where the person is not seen standing on it).
     """
 
     boxes: np.ndarray
@@ -50,6 +52,7 @@ class People:
     hand_scores: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     floor: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     roles: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
+    standing_trunk: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
 
     def __post_init__(self) -> None:
         count = int(np.asarray(self.boxes).shape[0]) if np.ndim(self.boxes) else -1
@@ -60,6 +63,7 @@ class People:
             "hand_scores": _filled((count, NUM_HAND_SIDES), 0.0),
             "floor": _filled((count, 2), np.nan),
             "roles": np.full(count, Role.UNKNOWN, dtype=np.int8),
+            "standing_trunk": _filled((count, 3), np.nan),
         }
         for name, default in defaults.items():
             if getattr(self, name).shape[0] == 0 and count > 0:
@@ -73,6 +77,7 @@ class People:
         _check("hand_scores", self.hand_scores, (NUM_HAND_SIDES,), count)
         _check("floor", self.floor, (2,), count)
         _check("roles", self.roles, (), count)
+        _check("standing_trunk", self.standing_trunk, (3,), count)
 
     def __len__(self) -> int:
         return int(self.boxes.shape[0])

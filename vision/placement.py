@@ -3,7 +3,8 @@
 Floor positions come from the feet through the calibration. World landmarks from the pose
 model are expressed as if the camera looked straight at the person's crop; with known
 intrinsics they are turned into the real camera's axes (about the ray through the hips), so
-that the calibration's gravity direction applies to them.
+that the calibration's gravity direction applies to them. With the camera's pose over the
+floor as well, a standing person's trunk is also measured from the picture (standing_trunk).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from calibration.camera_file import CameraFile, Intrinsics
 from calibration.projection import FloorProjection, undistort_pixels
 from vision.frame import FrameResult
 from vision.joints import Joint
+from vision.standing_trunk import ANKLES, SHOULDERS, FloorGeometry, standing_trunk
 
 FEET = [Joint.LEFT_HEEL, Joint.RIGHT_HEEL, Joint.LEFT_ANKLE, Joint.RIGHT_ANKLE]
 HIPS = [Joint.LEFT_HIP, Joint.RIGHT_HIP]
@@ -72,12 +74,42 @@ class Placement:
             if rows:
                 pixels = np.stack([feet[row] for row in rows])  # type: ignore[misc]
                 floor[rows] = self.projection.to_floor(pixels)
+        standing = people.standing_trunk.copy()
         if self.intrinsics is not None:
-            hips = undistort_pixels(self.intrinsics, people.keypoints[:, HIPS, :2].mean(axis=1))
-            inverse = np.linalg.inv(self.intrinsics.matrix())
+            rays = self._rays(people.keypoints)
+            geometry = self._floor_geometry()
             for row in range(len(people)):
-                if np.isfinite(world[row]).all():
-                    ray = inverse @ np.array([*hips[row], 1.0])
-                    world[row] = world[row] @ ray_rotation(ray).T
-        placed = dataclasses.replace(people, floor=floor, world=world)
+                if not np.isfinite(world[row]).all():
+                    continue
+                world[row] = world[row] @ ray_rotation(rays["hips"][row]).T
+                if geometry is not None:
+                    mine = {name: ray[row] for name, ray in rays.items()}
+                    trunk = standing_trunk(people.keypoints[row], world[row], mine, geometry)
+                    if trunk is not None:
+                        standing[row] = trunk
+        placed = dataclasses.replace(people, floor=floor, world=world, standing_trunk=standing)
         return dataclasses.replace(result, people=placed)
+
+    def _rays(self, keypoints: np.ndarray) -> dict[str, np.ndarray]:
+        """Unit viewing rays (camera axes) through each person's ankles, hips and shoulders."""
+        assert self.intrinsics is not None
+        inverse = np.linalg.inv(self.intrinsics.matrix())
+
+        def through(pixels: np.ndarray) -> np.ndarray:
+            flat = undistort_pixels(self.intrinsics, pixels.reshape(-1, 2))  # type: ignore[arg-type]
+            rays = np.column_stack([flat, np.ones(len(flat))]) @ inverse.T
+            rays /= np.linalg.norm(rays, axis=1, keepdims=True)
+            return rays.reshape(*pixels.shape[:-1], 3)
+
+        return {
+            "ankles": through(keypoints[:, ANKLES, :2]),
+            "hips": through(keypoints[:, HIPS, :2].mean(axis=1)),
+            "shoulders": through(keypoints[:, SHOULDERS, :2].mean(axis=1)),
+        }
+
+    def _floor_geometry(self) -> FloorGeometry | None:
+        pose = None if self.projection is None else self.projection.pose
+        if pose is None:
+            return None
+        up = -np.asarray(pose.gravity_camera, dtype=np.float64)
+        return FloorGeometry(up=up / np.linalg.norm(up), height_m=pose.height_m)
