@@ -14,4 +14,6 @@ echo "== pytest"
 # A throw-away PostgreSQL on 127.0.0.1 for the event-store tests (stopped again on exit).
 eval "$(scripts/postgres-for-tests.sh)"
 trap 'scripts/postgres-for-tests.sh stop >/dev/null 2>&1 || true' EXIT
+# The real footage in ../shared/data (README: Tests): here its absence fails the run.
+export ETIQUETTE_REQUIRE_TEST_DATA=1
 .venv/bin/pytest -q "$@"

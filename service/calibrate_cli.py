@@ -182,7 +182,7 @@ def add_calibrate_parser(commands: Any) -> None:
         description="Draw the door line, arrival zone, posts, counters, queue, the marks and a "
         "floor grid onto SNAPSHOT, for checking the calibration by eye.",
     )
-    check.add_argument("--camera", required=True)
+    check.add_argument("--camera", required=True, help="camera file to check (YAML)")
     check.add_argument("--image", required=True, help="a snapshot from the camera")
     check.add_argument("--out", required=True, help="picture to write (.png)")
     check.add_argument(
@@ -194,7 +194,7 @@ def add_calibrate_parser(commands: Any) -> None:
         "locate",
         help="pixel to floor metres, or floor metres to pixel (JSON)",
     )
-    locate.add_argument("--camera", required=True)
+    locate.add_argument("--camera", required=True, help="camera file with a floor (YAML)")
     where = locate.add_mutually_exclusive_group(required=True)
     where.add_argument("--pixel", help='U,V in the raw image; prints {"floor": [x, y]}')
     where.add_argument("--floor", help='X,Y in metres; prints {"pixel": [u, v]}')

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import importlib.util
 import json
 import sys
@@ -173,11 +174,21 @@ def cmd_models_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _version() -> str:
+    try:
+        return importlib.metadata.version("etiquette-monitor")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree, not installed
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="etiquette",
         description="Service-etiquette monitor for bank branches: pose, hands and tracks from "
         "a lobby camera, on the CPU.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"etiquette {_version()}", help="print the version"
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -227,7 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
         "(VIDEO mode) in one run; print one JSON line with per-stage median ms, fps, peak RSS "
         "and the fps ratio.",
     )
-    bench_parser.add_argument("source")
+    bench_parser.add_argument(
+        "source", help="video file, image folder, rtsp:// URL or webcam index to measure on"
+    )
     bench_parser.add_argument(
         "--frames", type=positive_int, default=None, help="stop after N frames"
     )
@@ -286,7 +299,9 @@ def build_parser() -> argparse.ArgumentParser:
         "hand and face networks to ONNX and write the manifest.",
     )
     build.add_argument(
-        "--out", default=str(Path(__file__).resolve().parents[1] / "models" / "onnx")
+        "--out",
+        default=str(Path(__file__).resolve().parents[1] / "models" / "onnx"),
+        help="folder for the ONNX files and manifest (default: the bundled models/onnx)",
     )
     build.add_argument("--wheel", help="a downloaded mediapipe-0.10.21 wheel")
     build.add_argument(

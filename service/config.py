@@ -38,7 +38,7 @@ class CameraConfig(Section):
         description="Short id: lower-case letters, digits, - and _.",
     )
     source: str = Field(
-        description="rtsp:// URL, a video file (replayed as a camera) or a webcam index."
+        description="rtsp:// URL, a video file (replayed as a camera; relative to the site file) or a webcam index."
     )
     camera_file: Path | None = Field(
         None, description="Calibration YAML from `etiquette calibrate` (relative to the site file)."
@@ -55,7 +55,7 @@ class CameraConfig(Section):
 class StorageConfig(Section):
     data_dir: Path = Field(
         Path("etiquette-data"),
-        description="Folder for the SQLite database, prompt audio and clips (relative to the site file).",
+        description="Folder for the SQLite database, prompt audio and clips (relative to the site file; ~ is the user's home).",
     )
     database_url: str | None = Field(
         None,
@@ -141,9 +141,19 @@ def load_site(path: Path) -> SiteConfig:
     except ValidationError as error:
         raise SiteError(describe_error(error, str(path))) from None
     base = path.resolve().parent
-    cameras = [
-        c.model_copy(update={"camera_file": base / c.camera_file}) if c.camera_file else c
-        for c in site.cameras
-    ]
-    storage = site.storage.model_copy(update={"data_dir": base / site.storage.data_dir})
+    cameras = [_resolved(camera, base) for camera in site.cameras]
+    data_dir = base / site.storage.data_dir.expanduser()
+    storage = site.storage.model_copy(update={"data_dir": data_dir})
     return site.model_copy(update={"cameras": cameras, "storage": storage})
+
+
+def _resolved(camera: CameraConfig, base: Path) -> CameraConfig:
+    """A camera whose camera file, and video file source, are taken from the site file's
+    folder when relative (URLs and webcam indices stay as they are)."""
+    update: dict[str, object] = {}
+    if camera.camera_file is not None:
+        update["camera_file"] = base / camera.camera_file.expanduser()
+    source = camera.source
+    if "://" not in source and not source.isdigit():
+        update["source"] = str(base / Path(source).expanduser())
+    return camera.model_copy(update=update)

@@ -65,7 +65,10 @@ def add_demo_parser(commands: Any) -> None:
         "video and the clips.",
     )
     demo_parser.add_argument(
-        "--out", default="etiquette-demo", help="data folder (service) or output folder (--offline)"
+        "--out",
+        default="etiquette-demo",
+        help="data folder (service) or output folder (--offline); default: etiquette-demo in "
+        "the current folder",
     )
     demo_parser.add_argument("--port", type=positive_int, default=8080, help="port (8080)")
     demo_parser.add_argument(

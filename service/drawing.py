@@ -1,11 +1,16 @@
-"""Skeletons, hands and track ids drawn onto frames (for annotated videos and live views)."""
+"""Skeletons, hands and track ids drawn onto frames (for annotated videos and live views).
+Text is drawn in the bundled Chinese font (OpenCV's own fonts have no Chinese glyphs)."""
 
 from __future__ import annotations
 
+from functools import cache
+
 import cv2
 import numpy as np
+from PIL import Image, ImageDraw, ImageFont
 
 from calibration.overlay import Outline
+from service.fonts import FONT_FILE
 from vision.frame import FrameResult
 from vision.joints import BODY_BONES, HAND_BONES, HandSide, Joint
 
@@ -64,17 +69,29 @@ def draw_people(
         cv2.rectangle(canvas, (x1, y1), (x2, y2), color, 1)
         track = int(people.track_ids[row])
         label = f"#{track} {labels[track]}" if labels and track in labels else f"#{track}"
-        cv2.putText(
-            canvas,
-            label,
-            (x1 + 2, max(12, y1 + 14)),
-            cv2.FONT_HERSHEY_SIMPLEX,
-            0.5 * thickness,
-            color,
-            thickness,
-            cv2.LINE_AA,
-        )
+        draw_text(canvas, label, (x1 + 2, max(0, y1 + 1)), 13 * thickness, color)
     return canvas
+
+
+@cache
+def _font(size_px: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(FONT_FILE), size_px)
+
+
+def draw_text(
+    rgb: np.ndarray, text: str, top_left: tuple[int, int], size_px: int, color: tuple[int, ...]
+) -> None:
+    """Text drawn in place, anti-aliased over the picture; only its own box is touched."""
+    font = _font(max(6, size_px))
+    x, y = top_left
+    left, top, right, bottom = font.getbbox(text)
+    x0, y0 = max(0, x + int(left)), max(0, y + int(top))
+    x1, y1 = min(rgb.shape[1], x + int(right) + 1), min(rgb.shape[0], y + int(bottom) + 1)
+    if x1 <= x0 or y1 <= y0:
+        return
+    region = Image.fromarray(np.ascontiguousarray(rgb[y0:y1, x0:x1]))
+    ImageDraw.Draw(region).text((x - x0, y - y0), text, font=font, fill=tuple(color[:3]))
+    rgb[y0:y1, x0:x1] = np.asarray(region)
 
 
 def draw_outlines(rgb: np.ndarray, outlines: list[Outline]) -> None:
@@ -94,16 +111,7 @@ def draw_captions(rgb: np.ndarray, lines: list[str]) -> None:
     band = rgb[: step * len(lines) + step // 2]
     band[:] = (band * 0.45).astype(rgb.dtype)
     for row, text in enumerate(lines):
-        cv2.putText(
-            rgb,
-            text,
-            (8, step * (row + 1) - step // 5),
-            cv2.FONT_HERSHEY_SIMPLEX,
-            scale * 0.9,
-            (255, 255, 255),
-            max(1, round(scale * 2)),
-            cv2.LINE_AA,
-        )
+        draw_text(rgb, text, (8, step * row + step // 4), round(22 * scale), (255, 255, 255))
 
 
 def _pt(point: np.ndarray) -> tuple[int, int]:

@@ -1,4 +1,5 @@
-"""A shift report as JSON, CSV, HTML (charts inline) or PDF (WeasyPrint, CJK font embedded)."""
+"""A shift report as JSON, CSV, HTML (charts inline) or PDF (WeasyPrint, the bundled Chinese
+font embedded)."""
 
 from __future__ import annotations
 
@@ -19,12 +20,11 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from service.fonts import FAMILY, FONT_FILE, font_face_css, warn_missing_glyphs
 from service.report import HISTOGRAM_EDGES, ShiftReport
 
 Format = Literal["html", "pdf", "csv", "json"]
 FORMATS: tuple[Format, ...] = ("html", "pdf", "csv", "json")
-CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC")
-CJK_FONT_DIR = Path("/usr/share/fonts/opentype/noto")
 TEMPLATE = Path(__file__).resolve().parent / "web" / "report.html.j2"
 # Greeting outcomes as the charts and the page name them, with their colours.
 GREETING_OUTCOMES = (
@@ -36,14 +36,9 @@ GREETING_OUTCOMES = (
 
 @cache
 def _font() -> str:
-    """A font family that has Chinese glyphs (Debian's fonts-noto-cjk), for the charts."""
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    if not names.intersection(CJK_FONTS):
-        # matplotlib's font cache may predate the fonts' installation: add them by path.
-        for path in sorted(CJK_FONT_DIR.glob("NotoSansCJK*-Regular.tt[cf]")):
-            font_manager.fontManager.addfont(str(path))
-        names = {f.name for f in font_manager.fontManager.ttflist}
-    return next((family for family in CJK_FONTS if family in names), "DejaVu Sans")
+    """The bundled Chinese font's family, registered with matplotlib for the charts."""
+    font_manager.fontManager.addfont(str(FONT_FILE))
+    return FAMILY
 
 
 def _png(figure: Figure) -> str:
@@ -110,17 +105,21 @@ def _clock(timestamp: float | None) -> str:
     return "—" if timestamp is None else datetime.fromtimestamp(timestamp).strftime("%H:%M:%S")
 
 
-def report_html(report: ShiftReport) -> str:
+def report_html(report: ShiftReport, font_face: str = "") -> str:
+    """The report page; ``font_face`` is CSS put first in its style sheet."""
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     environment.filters["clock"] = _clock
     template = environment.from_string(TEMPLATE.read_text(encoding="utf-8"))
-    return template.render(report=report, charts=charts(report))
+    html = template.render(report=report, charts=charts(report), font_face=font_face)
+    warn_missing_glyphs(html, f"report {report.site}")
+    return html
 
 
 def report_pdf(report: ShiftReport) -> bytes:
+    """The report as PDF, in the bundled font (embedded) whatever the machine's fonts."""
     from weasyprint import HTML
 
-    pdf: bytes = HTML(string=report_html(report)).write_pdf()
+    pdf: bytes = HTML(string=report_html(report, font_face_css())).write_pdf()
     return pdf
 
 

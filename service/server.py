@@ -50,6 +50,10 @@ def with_saved_calibrations(site: SiteConfig) -> SiteConfig:
 
 
 def build_service(site: SiteConfig) -> Service:
+    # A wrong camera file is refused before anything is written.
+    for camera in site.cameras:
+        if camera.camera_file is not None:
+            load_camera(camera.camera_file)
     site.storage.data_dir.mkdir(parents=True, exist_ok=True)
     site = with_saved_calibrations(site)
     store = EventStore(site.database_url())

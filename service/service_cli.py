@@ -53,15 +53,17 @@ def add_token_parser(commands: Any) -> None:
     sub = token.add_subparsers(dest="token_command", required=True)
     create = sub.add_parser("create", help="create a token and print it")
     create.add_argument("--config", required=True, help="the site file (SITE.yaml)")
-    create.add_argument("--role", required=True, choices=ROLES)
+    create.add_argument(
+        "--role", required=True, choices=ROLES, help="what the token may open: " + ", ".join(ROLES)
+    )
     create.add_argument("--name", required=True, help="who or what uses it, e.g. door-phone")
     create.set_defaults(handler=cmd_token_create)
     listing = sub.add_parser("list", help="list token names and roles")
-    listing.add_argument("--config", required=True)
+    listing.add_argument("--config", required=True, help="the site file (SITE.yaml)")
     listing.set_defaults(handler=cmd_token_list)
     revoke = sub.add_parser("revoke", help="revoke a token by name")
-    revoke.add_argument("--config", required=True)
-    revoke.add_argument("--name", required=True)
+    revoke.add_argument("--config", required=True, help="the site file (SITE.yaml)")
+    revoke.add_argument("--name", required=True, help="the token's name, as `token list` shows")
     revoke.set_defaults(handler=cmd_token_revoke)
 
 
@@ -131,6 +133,8 @@ def add_report_parser(commands: Any) -> None:
         help="START/END, e.g. 2026-11-30T08:30/2026-11-30T17:00 (local time)",
     )
     parser.add_argument("--post", help="only this staff post")
-    parser.add_argument("--format", choices=FORMATS, default="html")
+    parser.add_argument(
+        "--format", choices=FORMATS, default="html", help="file format (default: html)"
+    )
     parser.add_argument("--out", required=True, help="file to write")
     parser.set_defaults(handler=cmd_report)

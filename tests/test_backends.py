@@ -28,6 +28,8 @@ from vision.pipeline import OnnxPerception
 from vision.sources import VideoFileSource
 from vision.tracking import Box, box_iou
 
+pytestmark = pytest.mark.real_data  # reads ../shared/data
+
 VIDEO_DIR = VIDEO
 FRAMES = 60
 MATCH_IOU = 0.5

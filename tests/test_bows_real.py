@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from service.evaluation.labels import LabelledClip
 from service.evaluation.run import run_clip
 from tests.conftest import VIDEO
+
+pytestmark = pytest.mark.real_data  # reads ../shared/data
 
 
 def _run(name: str) -> tuple[list[tuple[int, ...]], list[tuple[str, int, int, int | None]]]:

@@ -21,6 +21,8 @@ from vision.frame import FrameResult
 from vision.pipeline import OnnxPerception
 from vision.sources import open_source
 
+pytestmark = pytest.mark.real_data  # reads ../shared/data
+
 # One person standing still (har_stand) or signing with the hands (ASL), with the frames
 # used; the short ASL clips are played back and forth (tests/real_noise.extended) to make
 # room for the bows. AGAIN ends with his hands dropping (frame 54 on), after which the pose

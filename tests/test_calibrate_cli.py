@@ -17,6 +17,8 @@ from calibration.projection import FloorProjection
 from service.cli import main
 from tests.conftest import SHARED_DATA, read_bgr, read_grey
 
+pytestmark = pytest.mark.real_data  # reads ../shared/data
+
 BOARD_DIR = SHARED_DATA / "calibration" / "chessboard_7x7"
 SNAPSHOT = BOARD_DIR / "view12.jpg"
 SQUARE = 0.025

@@ -13,6 +13,8 @@ from calibration.errors import CalibrationError
 from calibration.intrinsics import Board, calibrate_intrinsics, find_corners, parse_board
 from tests.conftest import SHARED_DATA, read_grey
 
+pytestmark = pytest.mark.real_data  # reads ../shared/data
+
 VIEWS = sorted((SHARED_DATA / "calibration" / "chessboard_7x7").glob("view*.jpg"))
 BOARD = Board(7, 7, 0.025)  # the square size is not known: 25 mm is an assumption
 

@@ -11,6 +11,8 @@ import pytest
 from service.cli import main
 from tests.conftest import VIDEO
 
+pytestmark = pytest.mark.real_data  # reads ../shared/data
+
 TRACKS_KEYS = {"frame", "t", "people"}
 PERSON_KEYS = {
     "id",

@@ -33,6 +33,8 @@ from vision.joints import Role
 from vision.pipeline import OnnxPerception
 from vision.sources import Frame, open_source
 
+pytestmark = pytest.mark.real_data  # reads ../shared/data
+
 FOOTAGE = VIDEO / "intel_asl_thanks.mkv"
 STAFF = PersonRules(None, None, None, Role.STAFF, "test", None)
 Box = tuple[int, int, int, int]

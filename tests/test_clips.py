@@ -24,6 +24,8 @@ from vision.joints import Role
 from vision.pipeline import OnnxPerception
 from vision.sources import open_source
 
+pytestmark = pytest.mark.real_data  # reads ../shared/data
+
 
 def test_analyze_writes_clips_for_missed_greetings(tmp_path: Path) -> None:
     analyze(str(DEMO_SAMPLE), tmp_path, camera=load_camera(DEMO_CAMERA), clips=True, progress=False)

@@ -13,6 +13,8 @@ from service.evaluation.labels import LabelError, LabelledClip, load_labels
 from service.evaluation.metrics import FrameSeen, ReportedEvent, frame_of, score_clip
 from service.evaluation.run import regressions
 
+pytestmark = pytest.mark.real_data  # reads ../shared/data
+
 EVAL = Path(__file__).parent / "data" / "eval"
 LABELS = EVAL / "real_clips.yaml"
 METRICS = EVAL / "metrics.json"

@@ -24,6 +24,8 @@ from models.build.build import SOURCES, download_wheel
 from models.runtime import ModelFileError, OnnxNetwork, load_manifest
 from tests.conftest import SHARED_DATA
 
+pytestmark = pytest.mark.real_data  # reads ../shared/data
+
 DATA = SHARED_DATA
 WHEEL_CACHE = Path.home() / ".cache" / "etiquette" / "wheels"
 MODEL_NAMES = [s.name for s in SOURCES]

@@ -17,6 +17,8 @@ from models.runtime import OnnxNetwork
 from tests.conftest import HANDS, PEOPLE
 from vision.joints import Joint
 
+pytestmark = pytest.mark.real_data  # reads ../shared/data
+
 # MPII joint order -> BlazePose joints (hips differ a little in definition).
 MPII_TO_BLAZEPOSE = {
     0: Joint.RIGHT_ANKLE,

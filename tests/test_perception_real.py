@@ -16,6 +16,8 @@ from vision.frame import FrameResult
 from vision.pipeline import OnnxPerception
 from vision.sources import open_source
 
+pytestmark = pytest.mark.real_data  # reads ../shared/data
+
 EMPTY_ROOM = [(0, 50), (450, 500)]
 
 

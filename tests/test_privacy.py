@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from models.face_detector import FaceDetector
 from models.runtime import OnnxNetwork
 from models.ssd import Detection
@@ -10,6 +12,8 @@ from tests.conftest import VIDEO
 from vision.config import PerceptionConfig
 from vision.pipeline import OnnxPerception
 from vision.sources import open_source
+
+pytestmark = pytest.mark.real_data  # reads ../shared/data
 
 CLIPS = ("intel_asl_thanks.mkv", "intel_asl_please.mkv", "har_stand.mp4")
 

@@ -13,6 +13,8 @@ from models.runtime import OnnxNetwork
 from tests.conftest import PEOPLE
 from vision.joints import Joint
 
+pytestmark = pytest.mark.real_data  # reads ../shared/data
+
 VISIBLE = 0.8
 
 

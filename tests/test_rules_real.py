@@ -24,6 +24,8 @@ from vision.config import PerceptionConfig
 from vision.pipeline import OnnxPerception
 from vision.sources import open_source
 
+pytestmark = pytest.mark.real_data  # reads ../shared/data
+
 TOGETHER = [
     "hagrid_crop_stop.png",
     "hagrid_crop_stop_inv.png",

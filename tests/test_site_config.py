@@ -21,8 +21,11 @@ def _write(tmp_path: Path, data: object) -> Path:
 def test_the_example_loads_with_paths_next_to_it() -> None:
     site = load_site(EXAMPLE)
     assert site.cameras[0].name == "lobby"
-    assert site.cameras[0].camera_file == EXAMPLE.parent / "lobby-camera.yaml"
-    assert site.storage.data_dir == EXAMPLE.parent / "etiquette-data"
+    samples = EXAMPLE.parent / ".." / "service" / "samples"
+    assert site.cameras[0].camera_file == samples / "intel_one_by_one.camera.yaml"
+    assert Path(site.cameras[0].source) == samples / "intel_one_by_one.mp4"
+    assert site.cameras[0].camera_file.is_file() and Path(site.cameras[0].source).is_file()
+    assert site.storage.data_dir == Path.home() / "etiquette-data" / "demo-branch"
     assert site.rules.greeting.window_s == 3
     assert site.database_url().startswith("sqlite:///")
 

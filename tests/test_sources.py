@@ -10,6 +10,8 @@ import pytest
 from tests.conftest import PEOPLE, VIDEO
 from vision.sources import ImageFolderSource, SourceError, open_source
 
+pytestmark = pytest.mark.real_data  # reads ../shared/data
+
 
 def test_video_timestamps_come_from_the_stream() -> None:
     source = open_source(str(VIDEO / "intel_one_by_one.mp4"))

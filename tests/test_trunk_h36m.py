@@ -7,6 +7,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 
 from calibration.camera_file import Intrinsics
 from calibration.projection import FloorProjection, homography_from_pose, pose_from_extrinsics
@@ -19,6 +20,8 @@ from rules.trunk import Reference, SceneBaseline, TrunkMeter
 from tests.conftest import SHARED_DATA, read_bgr
 from vision.frame import FrameResult, People
 from vision.placement import Placement
+
+pytestmark = pytest.mark.real_data  # reads ../shared/data
 
 H36M = SHARED_DATA / "h36m"
 PELVIS, THORAX = 0, 8
