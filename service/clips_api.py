@@ -20,6 +20,7 @@ from starlette.background import BackgroundTask
 from service.api import MAX_TIME, UNAUTHORISED, Viewer
 from service.config import SiteConfig
 from service.live_api import WEB
+from service.retention import write_training_marker
 from service.store import EventStore
 from service.store_models import ClipReason, StoredClip
 
@@ -185,4 +186,5 @@ def add_clip_routes(app: FastAPI, site: SiteConfig, store: EventStore) -> None:
         marked = store.clips.mark_for_training(clip_id, body.training)
         if marked is None:
             raise HTTPException(404, f"no clip {clip_id}")
+        write_training_marker(site.clips_dir(), marked.file, marked.training)
         return marked

@@ -108,11 +108,14 @@ def test_filters_marks_and_roles(service: Running) -> None:
     assert denied.status_code == 403
     marked = service.put(f"/api/clips/{first['id']}/training", {"training": True})
     assert marked.status_code == 200 and marked.json()["training"] is True
+    marker = service.site.clips_dir() / f"{first['file']}.keep"
+    assert marker.is_file()  # survives the index: an emptied database sweeps no kept clip
     kept = service.get("/api/clips?training=true").json()
     assert [c["id"] for c in kept] == [first["id"]]
     assert service.put(f"/api/clips/{first['id']}/training", {"keep": 1}).status_code == 422
     assert service.put("/api/clips/999999/training", {"training": True}).status_code == 404
     service.put(f"/api/clips/{first['id']}/training", {"training": False})
+    assert not marker.exists()
     assert httpx.get(f"http://{service.address}/api/clips").status_code == 401
 
 

@@ -16,6 +16,7 @@ from service.retention import (
     RetentionResult,
     apply_retention,
     sweep_orphans,
+    write_training_marker,
 )
 from service.store import EventStore, sqlite_url
 from service.store_models import NewClip, StoredClip
@@ -203,3 +204,44 @@ def test_files_no_row_knows_are_swept_once_old(store: EventStore, folder: Path) 
     assert fresh.exists()  # perhaps being written right now
     assert (folder / kept.file).exists()  # indexed: retention's to decide
     assert sweep_orphans(store.clips, folder / "missing", now=NOW) == 0
+
+
+def _old_file(folder: Path, relative: str) -> Path:
+    path = folder / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"a finished clip")
+    old = NOW - ORPHAN_AGE_S - 1
+    os.utime(path, (old, old))
+    return path
+
+
+def test_an_empty_index_deletes_no_clip_file(store: EventStore, folder: Path) -> None:
+    """An emptied or replaced events.db (or a switch of database) must not look like a
+    folder full of orphans."""
+    clips = [_old_file(folder, f"lobby/2026-11-29/missed_greeting_12000{i}.mp4") for i in range(5)]
+    assert sweep_orphans(store.clips, folder, now=NOW) == 0
+    assert all(path.exists() for path in clips)
+
+
+def test_a_foreign_index_deletes_no_clip_file(store: EventStore, folder: Path) -> None:
+    put(store, folder, "elsewhere", age_days=0, size=10, on_disk=False)
+    clips = [_old_file(folder, f"lobby/2026-11-29/missed_greeting_12000{i}.mp4") for i in range(5)]
+    assert sweep_orphans(store.clips, folder, now=NOW) == 0
+    assert all(path.exists() for path in clips)
+
+
+def test_a_clip_kept_for_training_survives_whatever_the_index_says(
+    store: EventStore, folder: Path
+) -> None:
+    kept = put(store, folder, "kept", age_days=40, size=10, training=True)
+    write_training_marker(folder, kept.file, True)
+    for name in ("a", "b", "c"):
+        put(store, folder, name, age_days=0, size=10)
+    # The row is lost (a restored backup, a row deleted by hand): the marker still keeps it.
+    store.clips.mark_for_training(kept.id, False)
+    assert [clip.id for clip in store.clips.remove([kept.id])] == [kept.id]
+    os.utime(folder / kept.file, (NOW - DAY_S, NOW - DAY_S))
+    assert sweep_orphans(store.clips, folder, now=NOW) == 0
+    assert (folder / kept.file).exists()
+    write_training_marker(folder, kept.file, False)
+    assert sweep_orphans(store.clips, folder, now=NOW) == 1
