@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -50,6 +50,14 @@ class BowInProgress:
     spoiled: bool = False  # walking, knees bent or stooping on the way: not a bow
     view: View = View.FULL_BODY
     arm_raised: bool = False  # a hand was raised during it
+    left_stance: float = 0.0  # when the trunk last was within end_deg of the stance
+    depths: list[tuple[float, float]] = field(default_factory=list)
+
+    def descent_s(self) -> float:
+        """From leaving the stance to coming within HOLD_WITHIN_DEG of the deepest point (a
+        noisy hold keeps setting new peaks, so the peak's own time says little)."""
+        near = next(t for t, depth in self.depths if depth >= self.peak_deg - HOLD_WITHIN_DEG)
+        return near - self.left_stance
 
     def values(self, end: float, reference: Reference) -> BowValues:
         return BowValues(
@@ -93,6 +101,7 @@ class BowDetector:
         self._rest: deque[tuple[float, np.ndarray, ShoulderCue]] = deque()
         self._rest_direction: np.ndarray | None = None
         self._rest_shoulders: Stance | None = None
+        self._at_rest_time: float | None = None
 
     def verdict(self, peak_deg: float, duration_s: float) -> str:
         config = self.config
@@ -144,13 +153,18 @@ class BowDetector:
         if bow is None:
             self._remember_stance(timestamp, sample)
             if self._stance_known(timestamp) and self._starts(sample, depth):
+                left = timestamp if self._at_rest_time is None else self._at_rest_time
                 self.current = BowInProgress(
-                    timestamp, depth, timestamp, timestamp, view=sample.view
+                    timestamp, depth, timestamp, timestamp, view=sample.view, left_stance=left
                 )
+                self.current.depths.append((timestamp, depth))
                 self._spoil_check(self.current, sample, depth)
+            elif depth <= self._end_deg(sample.view):
+                self._at_rest_time = timestamp
             return BowUpdate()
         dt = timestamp - bow.last_time
         bow.last_time = timestamp
+        bow.depths.append((timestamp, depth))
         self._spoil_check(bow, sample, depth)
         if dt > UNSEEN_GAP_S and depth >= bow.peak_deg - HOLD_WITHIN_DEG:
             # Deepest while unseen: the peak lies in the gap.
@@ -167,10 +181,7 @@ class BowDetector:
         if bow.announced and not bow.peak_reported and depth < bow.peak_deg - HOLD_WITHIN_DEG:
             bow.peak_reported, peaked = True, bow
         too_long = timestamp - bow.start > config.max_duration_s
-        # Upper-body depth comes from the shoulders' drop, whose noise near upright reads
-        # as several degrees: such a bow is over once it is back within half its start.
-        end_deg = config.end_deg if bow.view == View.FULL_BODY else config.upper_body_start_deg / 2
-        if depth >= end_deg and not too_long and not bow.spoiled:
+        if depth >= self._end_deg(bow.view) and not too_long and not bow.spoiled:
             return BowUpdate(started=started, peaked=peaked)
         self.current = None
         if bow.spoiled or too_long:
@@ -178,15 +189,24 @@ class BowDetector:
             # comes next is learned afresh, and the next bow is measured from it.
             self._rest.clear()
             self._rest_direction, self._rest_shoulders = None, None
+            self._at_rest_time = None
         duration = timestamp - bow.start
         too_short = not self._long_enough(bow, timestamp)
+        too_slow = bow.descent_s() > config.max_descent_s
         end = BowEnd(bow, timestamp, bow.values(timestamp, sample.reference), "")
-        if bow.spoiled or too_short or too_long:
+        if bow.spoiled or too_short or too_long or too_slow:
             cancelled = BowEnd(bow, timestamp, end.values, "cancelled") if bow.announced else None
             return BowUpdate(started=started, peaked=peaked, cancelled=cancelled)
         verdict = self.verdict(bow.peak_deg, duration)
         finished = BowEnd(bow, timestamp, end.values, verdict)
         return BowUpdate(started=started, peaked=peaked, finished=finished)
+
+    def _end_deg(self, view: View) -> float:
+        """Back within this of the stance, a bow is over (or has not begun). Upper-body depth
+        comes from the shoulders' drop, whose noise near upright reads as several degrees:
+        there it is half the start."""
+        config = self.config
+        return config.end_deg if view == View.FULL_BODY else config.upper_body_start_deg / 2
 
     def _stance_known(self, timestamp: float) -> bool:
         return bool(self._rest) and timestamp - self._rest[0][0] >= self.config.stance_min_s

@@ -86,6 +86,11 @@ class BowConfig(Section):
     max_duration_s: float = Field(
         8.0, gt=0, description="Longer forward leans are not bows (leaning over a counter)."
     )
+    max_descent_s: float = Field(
+        1.5,
+        gt=0,
+        description="A bow goes down in about a second: a lean that takes longer than this from leaving the stance (end_deg) to coming within 2 degrees of its deepest is settling over a table or counter (reading, writing), not a bow.",
+    )
     walking_speed: float = Field(
         0.35,
         gt=0,

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 scripts/install-system-deps.sh
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e '.[test,mediapipe]'
+.venv/bin/python -m pip install -q -e '.[test,mediapipe]' -c scripts/test-constraints.txt
 echo "== ruff"; .venv/bin/ruff check . && .venv/bin/ruff format --check .
 echo "== mypy"; .venv/bin/mypy
 echo "== import layering"; .venv/bin/lint-imports

@@ -156,11 +156,16 @@ def _body(bow_deg: float, arms: str) -> np.ndarray:
     return world
 
 
-def _verdicts(depth_deg: float, arms: str, fps: float = 30.0) -> list[str]:
+def _verdicts(
+    depth_deg: float,
+    arms: str,
+    fps: float = 30.0,
+    timing: tuple[float, float, float] = (0.6, 0.4, 0.6),
+) -> list[str]:
     detector = BowDetector(BowConfig())
-    profile = bow_profile(depth_deg, 1.0, 0.6, 0.4, 0.6)
+    profile = bow_profile(depth_deg, 1.0, *timing)
     verdicts = []
-    for frame in range(int(4.0 * fps)):
+    for frame in range(int((2.0 + sum(timing)) * fps)):
         t = frame / fps
         world = _body(profile(t).bow_deg, "hanging" if profile(t).bow_deg == 0 else arms)
         trunk = world[[Joint.LEFT_SHOULDER, Joint.RIGHT_SHOULDER]].mean(axis=0)
@@ -193,6 +198,22 @@ def test_arms_hanging_from_a_deep_bow_are_not_a_hug(
     depth: float, arms: str, verdict: str | None
 ) -> None:
     assert _verdicts(depth, arms) == ([] if verdict is None else [verdict])
+
+
+@pytest.mark.parametrize(
+    ("depth", "timing", "verdicts"),
+    [
+        (15.0, (1.0, 2.0, 1.5), ["to_standard"]),  # down in a second, held, up slowly
+        (15.0, (2.5, 0.5, 1.0), ["to_standard"]),  # a slow bow still
+        # Settling into a lean over four seconds (reading, writing at a table): no bow.
+        (12.0, (4.0, 2.0, 1.5), ["cancelled"]),
+        (25.0, (4.0, 1.0, 1.0), ["cancelled"]),
+    ],
+)
+def test_a_bow_goes_down_within_seconds_a_slow_lean_is_not_one(
+    depth: float, timing: tuple[float, float, float], verdicts: list[str]
+) -> None:
+    assert _verdicts(depth, "hanging", timing=timing) == verdicts
 
 
 @pytest.mark.parametrize(
