@@ -13,7 +13,7 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from rules.events import EventType
 from service.config import SiteConfig
@@ -28,7 +28,10 @@ MAX_TIME = 32503680000.0  # year 3000: keeps times finite and printable
 
 
 class Health(BaseModel):
-    status: Literal["ok"] = "ok"
+    status: Literal["ok", "degraded"] = "ok"
+    problems: list[str] = Field(
+        default_factory=list, description="What is wrong and what to do (degraded)."
+    )
 
 
 class Status(BaseModel):
@@ -100,9 +103,18 @@ def create_app(site: SiteConfig, store: EventStore, live: LiveState) -> FastAPI:
             openapi_url=f"/openapi.json?token={token}", title="etiquette-monitor API"
         )
 
-    @app.get("/health", response_model=Health, tags=["service"])
-    def health() -> Health:
-        """Is the service up (no token needed)."""
+    @app.get(
+        "/health",
+        response_model=Health,
+        responses={503: {"model": Health, "description": "Up, but something needs fixing."}},
+        tags=["service"],
+    )
+    def health(response: Response) -> Health:
+        """Is the service up and well (no token needed): 503 and the problems when not."""
+        problems = live.problem_list()
+        if problems:
+            response.status_code = 503
+            return Health(status="degraded", problems=problems)
         return Health()
 
     @app.get(

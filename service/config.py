@@ -6,12 +6,13 @@ database password, a bootstrap admin token) come from the environment, never the
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from rules.config import RulesConfig
 from service.clip_config import ClipConfig
@@ -61,6 +62,30 @@ class StorageConfig(Section):
         None,
         description=f"SQLAlchemy URL of PostgreSQL; default SQLite in data_dir. {DATABASE_URL_ENV} overrides it (keep passwords there).",
     )
+    spill_dir: Path | None = Field(
+        None,
+        description="Folder on another disk for events the database cannot take (data disk full or read-only, database down); they are stored from there once it can. Default: a folder of its own under /var/tmp/etiquette (outside data_dir).",
+    )
+
+    @model_validator(mode="after")
+    def _spill_outside_data(self) -> StorageConfig:
+        if self.spill_dir is not None and _inside(self.spill_dir, self.data_dir):
+            raise ValueError(
+                f"spill_dir {self.spill_dir} is inside data_dir {self.data_dir}: it must be on "
+                "another disk, or a full data disk would refuse it too"
+            )
+        return self
+
+    def spill_path(self) -> Path:
+        """The spill folder: spill_dir, or one for this data_dir under /var/tmp/etiquette."""
+        if self.spill_dir is not None:
+            return self.spill_dir.expanduser()
+        owner = hashlib.sha256(str(self.data_dir.expanduser().resolve()).encode()).hexdigest()
+        return Path("/var/tmp/etiquette") / f"spill-{owner[:12]}"
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.expanduser().resolve().is_relative_to(folder.expanduser().resolve())
 
 
 class ServerConfig(Section):
@@ -143,7 +168,9 @@ def load_site(path: Path) -> SiteConfig:
     base = path.resolve().parent
     cameras = [_resolved(camera, base) for camera in site.cameras]
     data_dir = base / site.storage.data_dir.expanduser()
-    storage = site.storage.model_copy(update={"data_dir": data_dir})
+    spill_dir = site.storage.spill_dir
+    spill_dir = None if spill_dir is None else base / spill_dir.expanduser()
+    storage = site.storage.model_copy(update={"data_dir": data_dir, "spill_dir": spill_dir})
     return site.model_copy(update={"cameras": cameras, "storage": storage})
 
 

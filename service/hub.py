@@ -24,7 +24,8 @@ class LiveMessage(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     kind: Literal["prompt", "warning", "event"]
-    event_id: int
+    # The stored event; None while the database refuses it (stored later, prompt at once).
+    event_id: int | None
     camera: str
     type: str
     post: str | None

@@ -34,7 +34,20 @@ class LiveState:
     raws: dict[str, bytes] = field(default_factory=dict)  # a recent full-size raw JPEG
     posts: list[str] = field(default_factory=list)
     started_at: float = field(default_factory=time.time)
+    # Service-wide trouble a person must act on (events the database refuses), for /health.
+    problems: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def set_problem(self, key: str, text: str | None) -> None:
+        with self._lock:
+            if text is None:
+                self.problems.pop(key, None)
+            else:
+                self.problems[key] = text
+
+    def problem_list(self) -> list[str]:
+        with self._lock:
+            return [self.problems[key] for key in sorted(self.problems)]
 
     def set_camera(self, health: CameraHealth) -> None:
         with self._lock:

@@ -26,3 +26,12 @@ CLIPS_PAUSED = Gauge(
     "etiquette_clips_paused", "1 while clip writing is paused (disk full)", ["camera"]
 )
 CLIPS_DELETED = Counter("etiquette_clips_deleted_total", "Clips deleted by retention")
+EVENTS_REFUSED = Counter(
+    "etiquette_events_refused_total",
+    "Events the database refused at first (disk full or read-only, database down); they wait "
+    "and are stored later",
+    ["camera"],
+)
+EVENTS_PENDING = Gauge(
+    "etiquette_events_pending", "Events waiting to be stored (in memory and in the spill file)"
+)

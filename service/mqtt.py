@@ -153,13 +153,13 @@ class MqttPublisher:
                 topic_for(self.config, message), message.model_dump_json(), qos=self.config.qos
             )
         except Exception:  # a bad topic or payload must not reach the caller
-            log.exception("MQTT publish of event %d failed", message.event_id)
+            log.exception("MQTT publish of event %s failed", message.event_id)
             MQTT_FAILURES.labels("publish").inc()
             return
         if info.rc == MQTTErrorCode.MQTT_ERR_NO_CONN and self.config.qos > 0:
             pass  # queued: paho sends it after reconnecting
         elif info.rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
-            log.warning("MQTT message for event %d dropped: %s", message.event_id, info.rc.name)
+            log.warning("MQTT message for event %s dropped: %s", message.event_id, info.rc.name)
             MQTT_FAILURES.labels("publish").inc()
             return
         if self.config.qos > 0:

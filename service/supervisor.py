@@ -13,12 +13,15 @@ from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
 from typing import Any, TypeVar
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from rules.events import Event
 from service import metrics
 from service.config import CameraConfig, SiteConfig
 from service.hub import Hub, LiveMessage
 from service.live import CameraHealth, LiveState
 from service.mqtt import MqttPublisher
+from service.pending_events import PendingEvent, PendingEvents
 from service.retention import apply_retention, sweep_orphans
 from service.runner import (
     ClipMessage,
@@ -92,6 +95,8 @@ class Supervisor:
         self.finished: set[str] = set()  # file cameras that played once and ended
         self._retention_lock = threading.Lock()
         self._last_retention = 0.0
+        self.pending = PendingEvents(site.storage.spill_path())
+        self._show_pending()
 
     def start(self) -> None:
         if self.voice is not None:
@@ -124,6 +129,8 @@ class Supervisor:
                 runner.process.terminate()
         for thread in self._threads:
             thread.join(timeout=STOP_WAIT_S)
+        self.store_pending()
+        self.pending.save()
 
     def reload(self, camera: CameraConfig) -> None:
         """Run a camera with new settings (e.g. a new calibration)."""
@@ -171,6 +178,8 @@ class Supervisor:
 
     def _watch_once(self) -> None:
         now = time.monotonic()
+        if len(self.pending):
+            self.store_pending()
         if now - self._last_retention >= RETENTION_EVERY_S:
             self._last_retention = now
             self.apply_retention(sweep=True)
@@ -285,27 +294,77 @@ class Supervisor:
 
     def _event(self, message: EventMessage) -> None:
         event = Event.model_validate(message.event)
-        stored = self._store(message.camera, event, message.post)  # committed
+        stored = self._store(PendingEvent(camera=message.camera, post=message.post, event=event))
+        event_id = None if stored is None else stored.id
         door_post = self.site.rules.greeting.door_post
         if event.type == "greeting_prompt":
             text = self.site.rules.greeting.prompt_text
-            self._publish("prompt", stored.id, message.camera, event, door_post, text)
+            self._publish("prompt", event_id, message.camera, event, door_post, text)
             metrics.PROMPTS_SENT.labels(message.camera).inc()
         elif event.type == "greeting_missed":
-            self._publish("warning", stored.id, message.camera, event, door_post, WARNING_TEXT)
+            self._publish("warning", event_id, message.camera, event, door_post, WARNING_TEXT)
         else:
-            self._publish("event", stored.id, message.camera, event, message.post, None)
+            self._publish("event", event_id, message.camera, event, message.post, None)
 
-    def _store(self, camera: str, event: Event, post: str | None) -> StoredEvent:
-        """Commit an event, retrying a database that hiccups; nothing is published before."""
-        return _retrying(
-            lambda: self.store.add_event(camera, event, post=post), f"storing a {event.type} event"
+    def _store(self, pending: PendingEvent) -> StoredEvent | None:
+        """Commit an event before it is published; one the database refuses (a full or
+        read-only disk, a database down) waits in line, and its prompt goes out at once."""
+        if len(self.pending):
+            self.store_pending()  # the ones before it first, in order
+        if len(self.pending) == 0:
+            try:
+                return self._store_one(pending)
+            except SQLAlchemyError as error:
+                self.pending.problem = str(error).splitlines()[0]
+        metrics.EVENTS_REFUSED.labels(pending.camera).inc()
+        self.pending.add(pending)
+        log.error(
+            "camera %s: a %s event could not be stored (%s); kept with %d others, stored "
+            "once the database takes writes again",
+            pending.camera,
+            pending.event.type,
+            self.pending.problem,
+            len(self.pending) - 1,
         )
+        self._show_pending()
+        return None
+
+    def _store_one(self, pending: PendingEvent) -> StoredEvent:
+        return self.store.add_event(pending.camera, pending.event, post=pending.post)
+
+    def _store_waiting(self, pending: PendingEvent) -> None:
+        try:
+            self._store_one(pending)
+        except ValueError as error:  # can never be stored: it must not hold up the others
+            log.error("a waiting %s event is dropped: %s", pending.event.type, error)
+
+    def store_pending(self) -> int:
+        """Store the events waiting in line, oldest first, as far as the database lets."""
+        if len(self.pending) == 0:
+            return 0
+        stored = self.pending.store_all(self._store_waiting)
+        if stored:
+            log.info("stored %d waiting events; %d still wait", stored, len(self.pending))
+        self._show_pending()
+        return stored
+
+    def _show_pending(self) -> None:
+        waiting = len(self.pending)
+        metrics.EVENTS_PENDING.set(waiting)
+        problem = None
+        if waiting:
+            problem = (
+                f"事件数据库拒绝写入，{waiting} 条事件暂存待入库，请检查数据盘 · {waiting} events "
+                f"wait to be stored: the database refuses writes ({self.pending.problem}); "
+                f"check the data disk (full or read-only?); they are kept in "
+                f"{self.pending.spill.parent} meanwhile"
+            )
+        self.live.set_problem("events", problem)
 
     def _publish(
         self,
         kind: str,
-        event_id: int,
+        event_id: int | None,
         camera: str,
         event: Event,
         post: str | None,

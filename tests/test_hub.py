@@ -21,7 +21,7 @@ def _message(event_id: int, post: str | None) -> LiveMessage:
 
 
 def test_posts_replay_and_order() -> None:
-    async def scenario() -> tuple[list[int], list[int]]:
+    async def scenario() -> tuple[list[int | None], list[int | None]]:
         hub = Hub()
         hub.attach(asyncio.get_running_loop())
         hub._deliver(_message(1, "door_post"))
@@ -55,6 +55,8 @@ def test_a_stalled_listener_keeps_the_newest() -> None:
         await first
         received = [(await anext(listener)).event_id for _ in range(QUEUE_SIZE - 1)]
         await listener.aclose()
-        return received[-1]
+        last = received[-1]
+        assert last is not None
+        return last
 
     assert asyncio.run(scenario()) == QUEUE_SIZE + 9
