@@ -8,12 +8,10 @@ import threading
 import time
 from pathlib import Path
 
-import uvicorn
-
 from service.config import SiteConfig
 from service.report import shift_report
 from service.report_render import Format, render
-from service.server import build_service
+from service.server import build_service, server_for
 from service.store import EventStore
 from service.store_models import ROLES
 
@@ -80,15 +78,7 @@ def run_demo(site: SiteConfig, tokens: dict[str, str], exit_when_done: bool) -> 
     """Serve the demo; once the sample has played, write the report and say where it and the
     clips are (and stop, with ``exit_when_done``)."""
     service = build_service(site)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            service.app,
-            host=site.server.host,
-            port=site.server.port,
-            log_level="warning",
-            access_log=False,  # tokens travel in query strings
-        )
-    )
+    server = server_for(service, site, "warning")
     started = time.time()
     names = {camera.name for camera in site.cameras}
 

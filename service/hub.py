@@ -56,10 +56,12 @@ class Hub:
                 _offer(queue, message)
 
     async def listen(
-        self, post: str | None, replay: bool = True
-    ) -> AsyncGenerator[LiveMessage, None]:
-        """The recent messages for ``post`` (if ``replay``), then each new one. Registering
-        and replaying happen in the loop's thread, so nothing published meanwhile is lost."""
+        self, post: str | None, replay: bool = True, idle_s: float | None = None
+    ) -> AsyncGenerator[LiveMessage | None, None]:
+        """The recent messages for ``post`` (if ``replay``), then each new one; None after
+        each ``idle_s`` without one (a heartbeat: a stream learns that its client left only
+        when it writes). Registering and replaying happen in the loop's thread, so nothing
+        published meanwhile is lost."""
         queue: asyncio.Queue[LiveMessage] = asyncio.Queue(QUEUE_SIZE)
         entry = (post, queue)
         self.subscribers.append(entry)
@@ -69,7 +71,10 @@ class Hub:
                     _offer(queue, message)
         try:
             while True:
-                yield await queue.get()
+                try:
+                    yield await asyncio.wait_for(queue.get(), idle_s)
+                except TimeoutError:
+                    yield None
         finally:
             self.subscribers.remove(entry)
 

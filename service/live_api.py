@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated
@@ -21,6 +22,7 @@ from service.store_models import ROLES
 
 WEB = Path(__file__).resolve().parent / "web"
 MJPEG_EVERY_S = 0.25
+HEARTBEAT_S = 10.0  # an event stream writes at least this often, to notice a client gone
 AUDIO_NAME = re.compile(r"^[0-9a-f]{16,64}\.(ogg|wav)$")
 LISTENERS = ROLES  # every role may listen
 Listener = Annotated[TokenInfo, authorised(*LISTENERS)]
@@ -66,10 +68,14 @@ def add_live_routes(app: FastAPI, hub: Hub, audio_dir: Path, live: LiveState) ->
 
         async def frames() -> AsyncIterator[bytes]:
             last: bytes | None = None
+            sent = 0.0
             while True:
                 jpeg = live.view(name)
-                if jpeg is not None and jpeg is not last:
-                    last = jpeg
+                # The same frame again now and then: a stalled camera's viewer that left is
+                # noticed by the write.
+                again = time.monotonic() - sent >= HEARTBEAT_S
+                if jpeg is not None and (jpeg is not last or again):
+                    last, sent = jpeg, time.monotonic()
                     yield (b"--frame\r\nContent-Type: image/jpeg\r\n\r\n" + jpeg + b"\r\n")
                 await asyncio.sleep(MJPEG_EVERY_S)
 
@@ -90,8 +96,8 @@ def add_live_routes(app: FastAPI, hub: Hub, audio_dir: Path, live: LiveState) ->
         """Server-Sent Events: the last prompts, then each new prompt, warning and event."""
 
         async def stream() -> AsyncIterator[str]:
-            async for message in hub.listen(post):
-                yield f"data: {_as_text(message)}\n\n"
+            async for message in hub.listen(post, idle_s=HEARTBEAT_S):
+                yield ": heartbeat\n\n" if message is None else f"data: {_as_text(message)}\n\n"
 
         return StreamingResponse(
             stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
@@ -108,8 +114,19 @@ def add_live_routes(app: FastAPI, hub: Hub, audio_dir: Path, live: LiveState) ->
             await websocket.close(code=4401 if info is None else 4403)
             return
         await websocket.accept()
+        sending = asyncio.create_task(_send_messages(websocket, hub, post))
         try:
-            async for message in hub.listen(post):
+            # The client says nothing; its receive ends when it leaves, and so do we.
+            while (await websocket.receive())["type"] != "websocket.disconnect":
+                pass
+        finally:
+            sending.cancel()
+
+
+async def _send_messages(websocket: WebSocket, hub: Hub, post: str | None) -> None:
+    try:
+        async for message in hub.listen(post):
+            if message is not None:
                 await websocket.send_text(_as_text(message))
-        except WebSocketDisconnect:
-            return
+    except (WebSocketDisconnect, RuntimeError):  # closed meanwhile
+        return

@@ -32,6 +32,11 @@ from service.clip_config import ClipConfig
 from service.clips import ClipRecorder, ClipWriter
 from service.config import CameraConfig
 from service.drawing import draw_captions, draw_outlines, draw_people
+from service.runner_process import (
+    leave_interrupts_to_the_service,
+    start_without_interrupts,
+    stop_with_parent,
+)
 from service.store_models import NewClip
 from vision.config import PerceptionConfig
 from vision.frame import FrameResult
@@ -208,6 +213,8 @@ def run_camera(
     clips: ClipSettings | None = None,
 ) -> None:
     """The body of a runner process."""
+    leave_interrupts_to_the_service()
+    stop_with_parent(stop, grace_s=CLIPS_ON_STOP_S + 2.0)
     pipeline = _pipeline(camera, perception, rules)
     recorder = _recorder(camera, clips, pipeline, out)
     backoff = BACKOFF_START_S
@@ -352,5 +359,5 @@ def spawn_runner(
         name=f"camera-{camera.name}",
         daemon=True,
     )
-    process.start()
+    start_without_interrupts(process.start)
     return process

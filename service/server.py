@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 
 import uvicorn
 from fastapi import FastAPI
@@ -19,6 +20,7 @@ from service.config import SiteConfig
 from service.hub import Hub
 from service.live import LiveState
 from service.live_api import add_live_routes
+from service.log_redaction import SHUTDOWN_TIMEOUT_S, uvicorn_log_config
 from service.mqtt import MqttPublisher
 from service.speech import PromptVoice, SpeechError
 from service.store import EventStore
@@ -101,13 +103,35 @@ def site_posts(site: SiteConfig) -> set[str]:
     return posts
 
 
+class ServiceServer(uvicorn.Server):
+    """uvicorn, with the camera runners told to stop as soon as a stop is asked for: they
+    wind down while the open connections are drained, not after."""
+
+    def __init__(self, service: Service, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.service = service
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self.service.supervisor.begin_stop()
+        super().handle_exit(sig, frame)
+
+
+def server_for(service: Service, site: SiteConfig, log_level: str) -> ServiceServer:
+    return ServiceServer(
+        service,
+        uvicorn.Config(
+            service.app,
+            host=site.server.host,
+            port=site.server.port,
+            log_level=log_level,
+            log_config=uvicorn_log_config(),
+            # No access log: browsers pass tokens in query strings (audio, streams, pages).
+            access_log=False,
+            timeout_graceful_shutdown=SHUTDOWN_TIMEOUT_S,
+        ),
+    )
+
+
 def serve(site: SiteConfig) -> None:
     service = build_service(site)
-    # No access log: browsers pass tokens in query strings (audio, streams, pages).
-    uvicorn.run(
-        service.app,
-        host=site.server.host,
-        port=site.server.port,
-        log_level="info",
-        access_log=False,
-    )
+    server_for(service, site, "info").run()

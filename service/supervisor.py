@@ -118,11 +118,15 @@ class Supervisor:
         thread.start()
         self._threads.append(thread)
 
-    def stop(self) -> None:
-        """Stop every runner by its flag, then take in what they still had to say."""
+    def begin_stop(self) -> None:
+        """Tell every runner to stop, without waiting (see ``stop``)."""
         self._stopping = True
         for runner in list(self.runners.values()):
             runner.stop_flag.set()
+
+    def stop(self) -> None:
+        """Stop every runner by its flag, then take in what they still had to say."""
+        self.begin_stop()
         for runner in list(self.runners.values()):
             runner.process.join(timeout=STOP_WAIT_S)
             if runner.process.is_alive():
@@ -131,6 +135,12 @@ class Supervisor:
             thread.join(timeout=STOP_WAIT_S)
         self.store_pending()
         self.pending.save()
+        # Their queues and flags are semaphores: let go of them now, or the exit warns that
+        # they "leaked".
+        for runner in self.runners.values():
+            runner.messages.close()
+        self.runners.clear()
+        self._threads.clear()
 
     def reload(self, camera: CameraConfig) -> None:
         """Run a camera with new settings (e.g. a new calibration)."""

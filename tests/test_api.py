@@ -69,7 +69,7 @@ def _auth(token: str) -> dict[str, str]:
 
 def test_health_needs_no_token(setup: tuple[TestClient, dict[str, str]]) -> None:
     client, _ = setup
-    assert client.get("/health").json() == {"status": "ok"}
+    assert client.get("/health").json() == {"status": "ok", "problems": []}
 
 
 @pytest.mark.parametrize(

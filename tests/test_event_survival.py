@@ -78,7 +78,8 @@ class Listener:
             stream = self.hub.listen(None, replay=False)
             self.loop.call_soon(self.ready.set)
             async for message in stream:
-                self.received.append(message)
+                if message is not None:
+                    self.received.append(message)
 
         self.loop.run_until_complete(listen())
 

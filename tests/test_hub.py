@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncGenerator
 
 from service.hub import QUEUE_SIZE, Hub, LiveMessage
 
@@ -20,6 +21,12 @@ def _message(event_id: int, post: str | None) -> LiveMessage:
     )
 
 
+async def _id(listener: AsyncGenerator[LiveMessage | None, None]) -> int | None:
+    message = await anext(listener)
+    assert message is not None  # no heartbeats asked for
+    return message.event_id
+
+
 def test_posts_replay_and_order() -> None:
     async def scenario() -> tuple[list[int | None], list[int | None]]:
         hub = Hub()
@@ -28,12 +35,12 @@ def test_posts_replay_and_order() -> None:
         hub._deliver(_message(2, "counter_1"))
         door = hub.listen("door_post")
         everyone = hub.listen(None)
-        door_seen = [(await anext(door)).event_id]  # replay: only its own post
-        all_seen = [(await anext(everyone)).event_id, (await anext(everyone)).event_id]
+        door_seen = [await _id(door)]  # replay: only its own post
+        all_seen = [await _id(everyone), await _id(everyone)]
         hub.publish(_message(3, None))  # unaddressed: for every listener
         hub.publish(_message(4, "counter_1"))
-        door_seen.append((await anext(door)).event_id)
-        all_seen += [(await anext(everyone)).event_id, (await anext(everyone)).event_id]
+        door_seen.append(await _id(door))
+        all_seen += [await _id(everyone), await _id(everyone)]
         await door.aclose()
         await everyone.aclose()
         assert hub.subscribers == []
@@ -53,7 +60,7 @@ def test_a_stalled_listener_keeps_the_newest() -> None:
         for event_id in range(QUEUE_SIZE + 10):
             hub._deliver(_message(event_id, None))
         await first
-        received = [(await anext(listener)).event_id for _ in range(QUEUE_SIZE - 1)]
+        received = [await _id(listener) for _ in range(QUEUE_SIZE - 1)]
         await listener.aclose()
         last = received[-1]
         assert last is not None
