@@ -111,7 +111,8 @@ def create_app(site: SiteConfig, store: EventStore, live: LiveState) -> FastAPI:
     )
     def health(response: Response) -> Health:
         """Is the service up and well (no token needed): 503 and the problems when not."""
-        problems = live.problem_list()
+        database = store.problem()
+        problems = live.problem_list() + ([] if database is None else [database])
         if problems:
             response.status_code = 503
             return Health(status="degraded", problems=problems)

@@ -26,6 +26,7 @@ from service.config import SiteError
 from service.demo_cli import add_demo_parser
 from service.eval_cli import EvalError, add_eval_parser
 from service.service_cli import add_report_parser, add_serve_parser, add_token_parser
+from service.store import StoreError
 from vision.config import PerceptionConfig
 from vision.sources import SourceError
 
@@ -330,6 +331,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ModelFileError,
         SiteError,
         EvalError,
+        StoreError,
     ) as error:
         return _fail(str(error))
     except OSError as error:  # e.g. --out names a file, a folder cannot be written

@@ -23,7 +23,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, delete, event, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DatabaseError, IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from rules.events import Event, Phase, PostureValues
@@ -38,6 +38,10 @@ _MIGRATION_LOCK = 0x45_54_51_01
 _IMMEDIATE = "etiquette_sqlite_immediate"
 MAX_NAME = 64
 WAL_TRIES = 20
+
+
+class StoreError(RuntimeError):
+    """An event database that cannot be used, with what to do about it."""
 
 
 def sqlite_url(path: Path) -> str:
@@ -117,9 +121,40 @@ class EventStore:
         self.clips = ClipIndex(self._sessions)
         try:
             self._migrate()
+            problem = self.problem(thorough=True)
+        except DatabaseError as error:
+            problem = self._damaged(error)
         except BaseException:
             self._engine.dispose()
             raise
+        if problem is not None:
+            self._engine.dispose()
+            raise StoreError(problem)
+
+    def problem(self, thorough: bool = False) -> str | None:
+        """What is wrong with the database, if anything: a read from each table, and with
+        ``thorough`` (at opening) SQLite's check of every page."""
+        try:
+            with self._engine.connect() as connection:
+                for table in ("events", "tokens", "clips"):
+                    connection.execute(text(f"SELECT * FROM {table} LIMIT 1")).all()
+                if not thorough or connection.dialect.name != "sqlite":
+                    return None
+                found = [row[0] for row in connection.exec_driver_sql("PRAGMA quick_check(3)")]
+        except DatabaseError as error:
+            return self._damaged(error)
+        return None if found == ["ok"] else self._damaged(found[0])
+
+    def _damaged(self, reason: object) -> str:
+        where = self._engine.url.database or self.url
+        detail = str(getattr(reason, "orig", None) or reason).splitlines()[0]
+        if self._engine.dialect.name != "sqlite":
+            return f"{self.url}: the event database cannot be used ({detail}); check the server"
+        return (
+            f"{where}: the event database is damaged ({detail}); it is left as it is: restore "
+            "a backup there, or move it away (e.g. to events.db.damaged) to start an empty "
+            "one, then start again"
+        )
 
     def _migrate(self) -> None:
         config = Config()

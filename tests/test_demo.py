@@ -20,8 +20,10 @@ from tests.live_service import free_port
 def test_demo_serves_the_sample_then_ends_with_a_report_and_clips(tmp_path: Path) -> None:
     port = free_port()
     command = [sys.executable, "-m", "service.cli", "demo", "--out", str(tmp_path / "demo")]
+    # At twice real time (20 frames/s offered) the two cores keep up; faster, the runner
+    # drops frames to stay real time, and which customers it still sees varies (2-4 of 6).
     process = subprocess.Popen(
-        [*command, "--port", str(port), "--speed", "5", "--exit"],
+        [*command, "--port", str(port), "--speed", "2", "--exit"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
