@@ -140,6 +140,11 @@ class DoorLine(Section):
         return self
 
 
+MAX_ZONES = 50  # posts, and counters, per camera
+MAX_CORNERS = 100  # per polygon
+Polygon = Annotated[list[FloorPoint], Field(min_length=3, max_length=MAX_CORNERS)]
+
+
 class Zones(Section):
     """Areas on the floor, in metres."""
 
@@ -149,13 +154,15 @@ class Zones(Section):
         gt=0,
         description="A customer within this distance of the door line, inside, has arrived.",
     )
-    posts: dict[str, list[FloorPoint]] = Field(
-        default_factory=dict, description="Staff posts by name (e.g. door_post), polygons."
+    posts: dict[str, Polygon] = Field(
+        default_factory=dict,
+        max_length=MAX_ZONES,
+        description="Staff posts by name (e.g. door_post), polygons.",
     )
-    counters: dict[str, list[FloorPoint]] = Field(
-        default_factory=dict, description="Counters by name, polygons."
+    counters: dict[str, Polygon] = Field(
+        default_factory=dict, max_length=MAX_ZONES, description="Counters by name, polygons."
     )
-    queue: list[FloorPoint] | None = Field(None, description="The queue area, a polygon.")
+    queue: Polygon | None = Field(None, description="The queue area, a polygon.")
 
     @field_validator("posts", "counters")
     @classmethod

@@ -9,7 +9,8 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -24,6 +25,8 @@ from service.store import EventStore, StoredEvent, TokenInfo
 from service.store_models import Role
 
 MAX_ID = 2**63 - 1  # the database's integer range
+# A stored row's id in a path: outside the database's range it is a request error, not a 500.
+RowId = Annotated[int, Path(ge=1, le=MAX_ID, description="The row's id.")]
 MAX_TIME = 32503680000.0  # year 3000: keeps times finite and printable
 
 
@@ -79,6 +82,7 @@ def authorised(*roles: Role) -> Any:
 Viewer = Annotated[TokenInfo, authorised("admin", "viewer")]
 Admin = Annotated[TokenInfo, authorised("admin")]
 UNAUTHORISED: dict[int | str, dict[str, Any]] = {401: {"model": Problem}, 403: {"model": Problem}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {**UNAUTHORISED, 404: {"model": Problem}}
 
 
 def create_app(site: SiteConfig, store: EventStore, live: LiveState) -> FastAPI:
@@ -186,6 +190,17 @@ def create_app(site: SiteConfig, store: EventStore, live: LiveState) -> FastAPI:
         format: Annotated[Format, Query()] = "html",  # the query's name
     ) -> Response:
         """The shift report as HTML, PDF, CSV or JSON."""
+        if end <= start:
+            raise RequestValidationError(
+                [
+                    {
+                        "type": "value_error",
+                        "loc": ("query", "end"),
+                        "input": end,
+                        "msg": f"end ({end}) must be after start ({start})",
+                    }
+                ]
+            )
         built = shift_report(store, site, start, end, post)
         return Response(render(built, format), media_type=MEDIA_TYPES[format])
 

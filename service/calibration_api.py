@@ -21,11 +21,13 @@ from service.live import LiveState
 from service.live_api import WEB
 from service.supervisor import Supervisor
 
+MAX_MARKS = 200  # far more than a floor fit needs (8-20)
+
 
 class CalibrationRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    points: Annotated[list[MarkedPoint], Field(min_length=4)]
+    points: Annotated[list[MarkedPoint], Field(min_length=4, max_length=MAX_MARKS)]
     zones: Zones
 
 
@@ -65,7 +67,9 @@ def add_calibration_routes(
             raise HTTPException(404, f"no picture from camera {name!r} yet; is it online?")
         return Response(jpeg, media_type="image/jpeg")
 
-    @app.get("/api/cameras/{name}/calibration", tags=["calibration"])
+    @app.get(
+        "/api/cameras/{name}/calibration", responses={404: {"model": Problem}}, tags=["calibration"]
+    )
     def current(name: str, _: Admin) -> dict[str, Any]:
         """The camera file as it is now (null if there is none yet)."""
         path = _camera_path(site, name)
@@ -79,7 +83,22 @@ def add_calibration_routes(
     @app.post(
         "/api/cameras/{name}/calibration",
         response_model=CalibrationResult,
-        responses={422: {"model": Problem}},
+        responses={
+            404: {"model": Problem},
+            422: {
+                "description": "Marks that cannot be fitted (Problem), or a malformed request.",
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "anyOf": [
+                                {"$ref": "#/components/schemas/Problem"},
+                                {"$ref": "#/components/schemas/HTTPValidationError"},
+                            ]
+                        }
+                    }
+                },
+            },
+        },
         tags=["calibration"],
     )
     def save(name: str, request: CalibrationRequest, _: Admin) -> CalibrationResult:

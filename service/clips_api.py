@@ -14,10 +14,10 @@ from typing import Annotated
 
 from fastapi import FastAPI, HTTPException, Query
 from fastapi.responses import FileResponse, HTMLResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.background import BackgroundTask
 
-from service.api import MAX_TIME, UNAUTHORISED, Viewer
+from service.api import MAX_ID, MAX_TIME, NOT_FOUND, UNAUTHORISED, Problem, RowId, Viewer
 from service.config import SiteConfig
 from service.live_api import WEB
 from service.retention import write_training_marker
@@ -30,7 +30,7 @@ INDEX_COLUMNS = ("id", "camera", "reason", "event_time", "verdict", "summary", "
 
 
 class TrainingMark(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # true or false, not "yes" or 1
 
     training: bool
 
@@ -80,7 +80,7 @@ def clear_exports(site: SiteConfig) -> None:
 
 
 def add_clip_routes(app: FastAPI, site: SiteConfig, store: EventStore) -> None:
-    def one(clip_id: int) -> StoredClip:
+    def one(clip_id: int) -> StoredClip:  # checked by the routes' RowId
         clip = store.clips.get(clip_id)
         if clip is None:
             raise HTTPException(404, f"no clip {clip_id}")
@@ -123,12 +123,15 @@ def add_clip_routes(app: FastAPI, site: SiteConfig, store: EventStore) -> None:
     @app.get(
         "/api/clips/export.zip",
         response_class=FileResponse,
-        responses={**UNAUTHORISED, 200: {"content": {"application/zip": {}}}},
+        responses={**NOT_FOUND, 200: {"content": {"application/zip": {}}}},
         tags=["clips"],
     )
     def export(
         _: Viewer,
-        ids: Annotated[list[int], Query(min_length=1, max_length=MAX_EXPORT)],
+        ids: Annotated[
+            list[Annotated[int, Field(ge=1, le=MAX_ID)]],
+            Query(min_length=1, max_length=MAX_EXPORT),
+        ],
     ) -> FileResponse:
         """The chosen clips and an index.csv in one zip."""
         chosen = store.clips.find(ids=ids, limit=MAX_EXPORT)
@@ -149,20 +152,18 @@ def add_clip_routes(app: FastAPI, site: SiteConfig, store: EventStore) -> None:
             background=BackgroundTask(path.unlink, missing_ok=True),
         )
 
-    @app.get(
-        "/api/clips/{clip_id}", response_model=StoredClip, responses=UNAUTHORISED, tags=["clips"]
-    )
-    def clip(clip_id: int, _: Viewer) -> StoredClip:
+    @app.get("/api/clips/{clip_id}", response_model=StoredClip, responses=NOT_FOUND, tags=["clips"])
+    def clip(clip_id: RowId, _: Viewer) -> StoredClip:
         """One clip's index entry."""
         return one(clip_id)
 
     @app.get(
         "/api/clips/{clip_id}/video",
         response_class=FileResponse,
-        responses={**UNAUTHORISED, 200: {"content": {"video/mp4": {}}}},
+        responses={**NOT_FOUND, 200: {"content": {"video/mp4": {}}}},
         tags=["clips"],
     )
-    def video(clip_id: int, _: Viewer, download: bool = False) -> FileResponse:
+    def video(clip_id: RowId, _: Viewer, download: bool = False) -> FileResponse:
         """The MP4 (H.264, byte ranges served); with download=true as an attachment."""
         path = clip_file(site, one(clip_id))
         if path is None:
@@ -177,10 +178,10 @@ def add_clip_routes(app: FastAPI, site: SiteConfig, store: EventStore) -> None:
     @app.put(
         "/api/clips/{clip_id}/training",
         response_model=StoredClip,
-        responses=UNAUTHORISED,
+        responses={**NOT_FOUND, 400: {"model": Problem}},
         tags=["clips"],
     )
-    def mark(clip_id: int, body: TrainingMark, _: Viewer) -> StoredClip:
+    def mark(clip_id: RowId, body: TrainingMark, _: Viewer) -> StoredClip:
         """Keep a clip for training (retention never deletes it), or stop keeping it."""
         one(clip_id)
         marked = store.clips.mark_for_training(clip_id, body.training)

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import FastAPI, HTTPException, Query, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
 
-from service.api import Viewer, authorised
+from service.api import NOT_FOUND, UNAUTHORISED, Viewer, authorised
 from service.hub import Hub, LiveMessage
 from service.live import LiveState
 from service.speech import mime_type
@@ -51,7 +51,7 @@ def add_live_routes(app: FastAPI, hub: Hub, audio_dir: Path, live: LiveState) ->
     @app.get(
         "/api/cameras/{name}/snapshot.jpg",
         tags=["cameras"],
-        responses={200: {"content": {"image/jpeg": {}}}},
+        responses={**NOT_FOUND, 200: {"content": {"image/jpeg": {}}}},
     )
     def snapshot(name: str, _: Viewer) -> Response:
         """The latest annotated frame."""
@@ -60,7 +60,11 @@ def add_live_routes(app: FastAPI, hub: Hub, audio_dir: Path, live: LiveState) ->
             raise HTTPException(404, f"no picture from camera {name!r} yet")
         return Response(jpeg, media_type="image/jpeg")
 
-    @app.get("/api/cameras/{name}/live.mjpeg", tags=["cameras"])
+    @app.get(
+        "/api/cameras/{name}/live.mjpeg",
+        responses={**NOT_FOUND, 200: {"content": {"multipart/x-mixed-replace": {}}}},
+        tags=["cameras"],
+    )
     async def live_view(name: str, _: Viewer) -> StreamingResponse:
         """Annotated frames as a multipart JPEG stream (an <img> can show it)."""
         if name not in {c.name for c in live.camera_list()}:
@@ -81,7 +85,11 @@ def add_live_routes(app: FastAPI, hub: Hub, audio_dir: Path, live: LiveState) ->
 
         return StreamingResponse(frames(), media_type="multipart/x-mixed-replace; boundary=frame")
 
-    @app.get("/api/prompts/audio/{name}", tags=["live"])
+    @app.get(
+        "/api/prompts/audio/{name}",
+        responses={**NOT_FOUND, 200: {"content": {"audio/ogg": {}, "audio/wav": {}}}},
+        tags=["live"],
+    )
     def prompt_audio(name: str, _: Listener) -> FileResponse:
         """The spoken prompt (token may be given as ?token= for audio elements)."""
         path = audio_dir / name
@@ -89,7 +97,11 @@ def add_live_routes(app: FastAPI, hub: Hub, audio_dir: Path, live: LiveState) ->
             raise HTTPException(404, "no such prompt audio")
         return FileResponse(path, media_type=mime_type(path))
 
-    @app.get("/api/live/stream", tags=["live"])
+    @app.get(
+        "/api/live/stream",
+        responses={**UNAUTHORISED, 200: {"content": {"text/event-stream": {}}}},
+        tags=["live"],
+    )
     async def live_stream(
         _: Listener, post: Annotated[str | None, Query(max_length=64)] = None
     ) -> StreamingResponse:
