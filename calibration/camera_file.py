@@ -142,7 +142,8 @@ class DoorLine(Section):
 
 MAX_ZONES = 50  # posts, and counters, per camera
 MAX_CORNERS = 100  # per polygon
-Polygon = Annotated[list[FloorPoint], Field(min_length=3, max_length=MAX_CORNERS)]
+# At least 3 corners: checked below, with the zone's name in the message.
+Polygon = Annotated[list[FloorPoint], Field(max_length=MAX_CORNERS)]
 
 
 class Zones(Section):
@@ -170,6 +171,13 @@ class Zones(Section):
         for name, polygon in value.items():
             if len(polygon) < 3:
                 raise ValueError(f"{name} needs at least 3 corners, got {len(polygon)}")
+        return value
+
+    @field_validator("queue")
+    @classmethod
+    def _queue(cls, value: list[list[float]] | None) -> list[list[float]] | None:
+        if value is not None and len(value) < 3:
+            raise ValueError(f"the queue needs at least 3 corners, got {len(value)}")
         return value
 
 
