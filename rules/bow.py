@@ -9,7 +9,7 @@ import numpy as np
 
 from rules.body import arms_held_out, forward_of, forward_pitch_deg, unit, wrist_heights
 from rules.config import BowConfig
-from rules.events import BowValues
+from rules.events import BowValues, BowVerdict
 from rules.trunk import Reference, View
 from rules.upper_body import ShoulderCue, Stance
 
@@ -76,7 +76,7 @@ class BowEnd:
     bow: BowInProgress
     end: float
     values: BowValues
-    verdict: str
+    verdict: BowVerdict
 
 
 @dataclass(frozen=True)
@@ -103,15 +103,15 @@ class BowDetector:
         self._rest_shoulders: Stance | None = None
         self._at_rest_time: float | None = None
 
-    def verdict(self, peak_deg: float, duration_s: float) -> str:
+    def verdict(self, peak_deg: float, duration_s: float) -> BowVerdict:
         config = self.config
         if peak_deg < config.target_deg - config.tolerance_deg:
-            return "too_shallow"
+            return BowVerdict.TOO_SHALLOW
         if peak_deg > config.target_deg + config.tolerance_deg:
-            return "too_deep"
+            return BowVerdict.TOO_DEEP
         if duration_s < config.rushed_s:
-            return "rushed"
-        return "to_standard"
+            return BowVerdict.RUSHED
+        return BowVerdict.TO_STANDARD
 
     def _remember_stance(self, timestamp: float, sample: BowSample) -> None:
         self._rest.append((timestamp, sample.direction, sample.shoulders))
@@ -193,12 +193,14 @@ class BowDetector:
         duration = timestamp - bow.start
         too_short = not self._long_enough(bow, timestamp)
         too_slow = bow.descent_s() > config.max_descent_s
-        end = BowEnd(bow, timestamp, bow.values(timestamp, sample.reference), "")
+        values = bow.values(timestamp, sample.reference)
         if bow.spoiled or too_short or too_long or too_slow:
-            cancelled = BowEnd(bow, timestamp, end.values, "cancelled") if bow.announced else None
+            cancelled = (
+                BowEnd(bow, timestamp, values, BowVerdict.CANCELLED) if bow.announced else None
+            )
             return BowUpdate(started=started, peaked=peaked, cancelled=cancelled)
         verdict = self.verdict(bow.peak_deg, duration)
-        finished = BowEnd(bow, timestamp, end.values, verdict)
+        finished = BowEnd(bow, timestamp, values, verdict)
         return BowUpdate(started=started, peaked=peaked, finished=finished)
 
     def _end_deg(self, view: View) -> float:
@@ -216,7 +218,7 @@ class BowDetector:
         bow, self.current = self.current, None
         if bow is None or not bow.announced:
             return None
-        return BowEnd(bow, timestamp, bow.values(timestamp, reference), "unfinished")
+        return BowEnd(bow, timestamp, bow.values(timestamp, reference), BowVerdict.UNFINISHED)
 
     def _long_enough(self, bow: BowInProgress, timestamp: float) -> bool:
         """Long enough to be a bow for its depth (shallow ones must last longer, and have no

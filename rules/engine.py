@@ -10,7 +10,7 @@ from calibration.zones import FloorZones
 from rules.body import knee_angle_deg, legs_visible
 from rules.bow import BowDetector, BowEnd, BowInProgress, BowSample
 from rules.config import RulesConfig
-from rules.events import Event, Phase, PostureValues
+from rules.events import BowEvent, Event, GestureEvent, Phase, PostureEvent, PostureValues
 from rules.gestures import GestureDetector, GestureFound, read_hand
 from rules.greeting import GreetingTimer, StaffAct
 from rules.motion import BodyMotion
@@ -212,8 +212,7 @@ class RulesEngine:
         end: BowEnd | None = None,
     ) -> Event:
         values = end.values if end is not None else bow.values(now, state.reference)
-        return Event(
-            type="bow",
+        return BowEvent(
             phase=phase,
             track=track_id,
             role=self._role_name(state),
@@ -276,7 +275,7 @@ class RulesEngine:
             state.bow_act = None
 
     def _gestures(self, track_id: int, state: TrackState, found: list[GestureFound]) -> list[Event]:
-        events = []
+        events: list[Event] = []
         for gesture in found:
             if gesture.kind == "welcome_gesture" and self._at_door_post(state):
                 act = StaffAct(
@@ -284,9 +283,9 @@ class RulesEngine:
                 )
                 self.greeting.act_started(act)
             events.append(
-                Event(
+                GestureEvent(
                     type=gesture.kind,
-                    phase=Phase.END,  # type: ignore[arg-type]
+                    phase=Phase.END,
                     track=track_id,
                     role=self._role_name(state),
                     start=gesture.start,
@@ -310,15 +309,8 @@ class RulesEngine:
 
     @staticmethod
     def _posture_event(track_id: int, start: float, end: float, values: PostureValues) -> Event:
-        return Event(
-            type="posture",
-            phase=Phase.END,
-            track=track_id,
-            role="staff",
-            start=start,
-            end=end,
-            values=values,
-            verdict="off_standard",
+        return PostureEvent(
+            phase=Phase.END, track=track_id, role="staff", start=start, end=end, values=values
         )
 
     def _close_track(self, track_id: int, timestamp: float) -> list[Event]:

@@ -4,13 +4,33 @@ made or missed. Typed values per kind, never bare dicts."""
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-# The verdicts of a bow that was made; "cancelled" (walking, stooping, a hug) and
-# "unfinished" (the recording ended mid-bow) are not bows made.
-FINISHED_BOW_VERDICTS = frozenset({"to_standard", "too_shallow", "too_deep", "rushed"})
+
+class BowVerdict(StrEnum):
+    TO_STANDARD = "to_standard"
+    TOO_SHALLOW = "too_shallow"
+    TOO_DEEP = "too_deep"
+    RUSHED = "rushed"
+    CANCELLED = "cancelled"  # started, then turned out to be walking, stooping or a long lean
+    UNFINISHED = "unfinished"  # the recording ended mid-bow
+
+
+# The verdicts of a bow that was made; cancelled and unfinished are not bows made.
+FINISHED_BOW_VERDICTS = frozenset(
+    {BowVerdict.TO_STANDARD, BowVerdict.TOO_SHALLOW, BowVerdict.TOO_DEEP, BowVerdict.RUSHED}
+)
+
+
+class GreetingVerdict(StrEnum):
+    ON_TIME = "on_time"
+    LATE = "late"  # started after greeting.on_time_s
+
+
+class PostureVerdict(StrEnum):
+    OFF_STANDARD = "off_standard"
 
 
 class Phase(StrEnum):
@@ -79,7 +99,7 @@ class GreetingValues(Values):
     latency_s: float = Field(description="From the (first) arrival to the start of the greeting.")
     by_track: int
     bow_deg: float | None = None
-    bow_verdict: str | None = None
+    bow_verdict: BowVerdict | None = None
     gesture: bool = False
     customers: int = 1
 
@@ -99,6 +119,7 @@ EventType = Literal[
     "greeting",
     "greeting_missed",
 ]
+PersonRole = Literal["staff", "customer"]
 AnyValues = (
     BowValues
     | GestureValues
@@ -110,21 +131,94 @@ AnyValues = (
 )
 
 
-class Event(BaseModel):
-    """One event, in one phase of its life."""
+class EventBase(BaseModel):
+    """What every event has: its phase, the track, the role, and when."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    type: EventType
     phase: Phase
     track: int
-    role: Literal["staff", "customer"] | None
+    role: PersonRole | None
     start: float = Field(description="Seconds (capture time).")
     end: float
     peak: float | None = None
-    values: AnyValues
-    verdict: str | None = None
 
     def record(self) -> dict[str, object]:
         """The events.jsonl object of a finished event."""
         return self.model_dump(mode="json", exclude={"phase"})
+
+
+class BowEvent(EventBase):
+    """A bow: starts, peaks (update) and ends with its verdict."""
+
+    type: Literal["bow"] = "bow"
+    values: BowValues
+    verdict: BowVerdict | None = Field(None, description="Set when the bow has ended.")
+
+
+class GestureEvent(EventBase):
+    """A welcome or guiding gesture, reported when it ends."""
+
+    type: Literal["welcome_gesture", "guiding_gesture"]
+    values: GestureValues
+    verdict: None = None
+
+
+class PostureEvent(EventBase):
+    """A standing-posture lapse of a staff member at a post, reported when it ends."""
+
+    type: Literal["posture"] = "posture"
+    values: PostureValues
+    verdict: PostureVerdict = PostureVerdict.OFF_STANDARD
+
+
+class ArrivalEvent(EventBase):
+    """A customer came within the arrival distance of the door."""
+
+    type: Literal["customer_arrived"] = "customer_arrived"
+    values: ArrivalValues
+    verdict: None = None
+
+
+class PromptEvent(EventBase):
+    """The greeting prompt spoken into the earpieces."""
+
+    type: Literal["greeting_prompt"] = "greeting_prompt"
+    values: PromptValues
+    verdict: None = None
+
+
+class GreetingEvent(EventBase):
+    """A staff member at the door post greeted arriving customers."""
+
+    type: Literal["greeting"] = "greeting"
+    values: GreetingValues
+    verdict: GreetingVerdict | None = Field(
+        None, description="Absent in greetings stored before they were timed: counted on time."
+    )
+
+
+class MissedEvent(EventBase):
+    """Arriving customers that nobody greeted within the window."""
+
+    type: Literal["greeting_missed"] = "greeting_missed"
+    values: MissedValues
+    verdict: None = None
+
+
+Event = Annotated[
+    BowEvent
+    | GestureEvent
+    | PostureEvent
+    | ArrivalEvent
+    | PromptEvent
+    | GreetingEvent
+    | MissedEvent,
+    Field(discriminator="type"),
+]
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+def parse_event(data: object) -> Event:
+    """An event from its JSON object (or dict), its kind chosen by ``type``."""
+    return EVENT_ADAPTER.validate_python(data)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
@@ -95,7 +96,7 @@ class Run:
 
 @dataclass(frozen=True)
 class GestureFound:
-    kind: str  # welcome_gesture or guiding_gesture
+    kind: Literal["welcome_gesture", "guiding_gesture"]
     start: float
     end: float
     values: GestureValues

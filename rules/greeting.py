@@ -15,12 +15,18 @@ from dataclasses import dataclass, field
 
 from rules.config import GreetingConfig
 from rules.events import (
+    ArrivalEvent,
     ArrivalValues,
     BowValues,
+    BowVerdict,
     Event,
+    GreetingEvent,
     GreetingValues,
+    GreetingVerdict,
+    MissedEvent,
     MissedValues,
     Phase,
+    PromptEvent,
     PromptValues,
 )
 
@@ -38,7 +44,7 @@ class StaffAct:
     finished: bool = False
     end: float = 0.0
     bow: BowValues | None = None
-    bow_verdict: str | None = None
+    bow_verdict: BowVerdict | None = None
 
 
 @dataclass
@@ -72,8 +78,7 @@ class GreetingTimer:
         first = day not in self.days_with_arrivals
         self.days_with_arrivals.add(day)
         events.append(
-            Event(
-                type="customer_arrived",
+            ArrivalEvent(
                 phase=Phase.END,
                 track=track,
                 role="customer",
@@ -88,8 +93,7 @@ class GreetingTimer:
         self.open = Opportunity(timestamp, [track])
         self.open.acts = [a for a in self.recent_acts if self._answers(a, self.open)]
         events.append(
-            Event(
-                type="greeting_prompt",
+            PromptEvent(
                 phase=Phase.END,
                 track=track,
                 role="customer",
@@ -153,8 +157,7 @@ class GreetingTimer:
         return events
 
     def _missed(self, opportunity: Opportunity, timestamp: float, staff_present: bool) -> Event:
-        return Event(
-            type="greeting_missed",
+        return MissedEvent(
             phase=Phase.END,
             track=opportunity.customers[0],
             role="customer",
@@ -163,16 +166,16 @@ class GreetingTimer:
             values=MissedValues(customers=len(opportunity.customers), staff_present=staff_present),
         )
 
-    def _timeliness(self, latency_s: float) -> str:
-        """on_time or late; a greeting begun before the arrival (within early_s) is on time."""
-        return "on_time" if latency_s <= self.config.on_time_s else "late"
+    def _timeliness(self, latency_s: float) -> GreetingVerdict:
+        """On time or late; a greeting begun before the arrival (within early_s) is on time."""
+        on_time = latency_s <= self.config.on_time_s
+        return GreetingVerdict.ON_TIME if on_time else GreetingVerdict.LATE
 
     def _greeting(self, opportunity: Opportunity, finished: list[StaffAct]) -> Event:
         first = min(finished, key=lambda a: a.start)
         bow = next((a for a in finished if a.kind == "bow"), None)
         latency = round(first.start - opportunity.arrival, 3)
-        return Event(
-            type="greeting",
+        return GreetingEvent(
             phase=Phase.END,
             track=first.track,
             role="staff",

@@ -11,7 +11,17 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rules.events import FINISHED_BOW_VERDICTS
+from rules.events import (
+    FINISHED_BOW_VERDICTS,
+    ArrivalEvent,
+    BowEvent,
+    BowVerdict,
+    GestureEvent,
+    GreetingEvent,
+    GreetingVerdict,
+    MissedEvent,
+    PostureEvent,
+)
 from service.config import SiteConfig
 from service.store import EventStore, StoredEvent
 
@@ -138,11 +148,6 @@ class ShiftReport(BaseModel):
         return f"{start} – {datetime.fromtimestamp(self.end).strftime(fmt)}"
 
 
-def _number(values: dict[str, object], key: str) -> float | None:
-    value = values.get(key)
-    return float(value) if isinstance(value, int | float) else None
-
-
 @dataclass
 class _Tally:
     """One staff member's counts while the events are read."""
@@ -234,7 +239,7 @@ def _by_hour(lapses: list[tuple[float, float]]) -> list[HourPosture]:
 def attributed_post(event: StoredEvent, door_post: str | None) -> str | None:
     """The post an event counts for: its own, or for door events stored without one (the
     greeting timer does not know posts) the door post."""
-    if event.post is None and event.type in DOOR_EVENTS:
+    if event.post is None and event.event.type in DOOR_EVENTS:
         return door_post
     return event.post
 
@@ -255,7 +260,7 @@ def build_report(
     clip's id, so that the worst moments link to what the trainer can watch. Greeting events
     (and arrivals, prompts) stored without a post count for ``door_post`` in the posts table."""
     clip_of = clips or {}
-    kinds = Counter(e.type for e in events)
+    kinds = Counter(e.event.type for e in events)
     staff: dict[tuple[str, int], _Tally] = defaultdict(_Tally)
     posts: dict[str, _PostTally] = defaultdict(_PostTally)
     lapses: list[tuple[float, float]] = []
@@ -272,70 +277,67 @@ def build_report(
         return Moment(
             event_id=event.id,
             camera=event.camera,
-            start=event.start,
+            start=event.event.start,
             what=what,
             severity=severity,
             clip_id=clip_of.get(event.id),
         )
 
-    for event in events:
-        values = event.values
-        tally = staff[(event.camera, event.track)]
-        name = attributed_post(event, door_post)
+    for stored in events:
+        event = stored.event
+        tally = staff[(stored.camera, event.track)]
+        name = attributed_post(stored, door_post)
         at = posts[name] if name is not None else _PostTally()  # a throwaway without a post
-        if event.type == "customer_arrived" and first_customer is None:
+        if isinstance(event, ArrivalEvent) and first_customer is None:
             first_customer = event.start
-        elif event.type == "bow" and event.verdict in FINISHED_BOW_VERDICTS:
+        elif isinstance(event, BowEvent) and event.verdict in FINISHED_BOW_VERDICTS:
             if event.role != "staff":
                 customer_bows += 1
                 continue
-            depth = _number(values, "peak_deg") or 0.0
+            depth = event.values.peak_deg
             tally.depths.append(depth)
             depths.append(depth)
             verdicts[event.verdict or "unknown"] += 1
             at.bows += 1
-            if event.verdict == "to_standard":
+            if event.verdict == BowVerdict.TO_STANDARD:
                 tally.standard += 1
                 at.standard += 1
-            elif event.verdict in ("too_shallow", "too_deep", "rushed"):
+            else:
                 what = f"bow {depth:.0f}° ({event.verdict}), #{event.track}"
-                worst.append(moment(event, what, severity=abs(depth - bow_target_deg)))
-        elif event.type == "welcome_gesture" and event.role == "staff":
-            tally.welcome += 1
-            at.welcome += 1
-        elif event.type == "guiding_gesture" and event.role == "staff":
-            tally.guiding += 1
-            at.guiding += 1
-        elif event.type == "greeting":
-            latency = _number(values, "latency_s")
-            if latency is not None:
-                latencies.append(latency)
+                worst.append(moment(stored, what, severity=abs(depth - bow_target_deg)))
+        elif isinstance(event, GestureEvent) and event.role == "staff":
+            if event.type == "welcome_gesture":
+                tally.welcome += 1
+                at.welcome += 1
+            else:
+                tally.guiding += 1
+                at.guiding += 1
+        elif isinstance(event, GreetingEvent):
+            latency = event.values.latency_s
+            latencies.append(latency)
             tally.greetings += 1
-            # Only a "late" verdict is late: a greeting stored without one counts as on time.
-            if event.verdict == "late":
+            if event.verdict == GreetingVerdict.LATE:
                 late += 1
                 at.late += 1
-                waited = latency or 0.0
-                what = f"greeting late {waited:.1f} s, #{event.track}"
+                what = f"greeting late {latency:.1f} s, #{event.track}"
                 # Below a missed greeting (100), above bows and most posture lapses.
-                worst.append(moment(event, what, severity=50.0 + waited))
+                worst.append(moment(stored, what, severity=50.0 + latency))
             else:
                 at.on_time += 1
-        elif event.type == "greeting_missed":
+        elif isinstance(event, MissedEvent):
             at.missed += 1
-            worst.append(moment(event, "greeting missed", severity=100.0))
-        elif event.type == "posture":
-            off = _number(values, "off_s") or 0.0
+            worst.append(moment(stored, "greeting missed", severity=100.0))
+        elif isinstance(event, PostureEvent):
+            off = event.values.off_s
             off_total += off
             tally.lapses += 1
             tally.off_s += off
             at.lapses += 1
             at.off_s += off
             lapses.append((event.start, off))
-            reasons = values.get("reasons")
-            listed = ", ".join(str(r) for r in reasons) if isinstance(reasons, list) else ""
+            listed = ", ".join(event.values.reasons)
             what = f"posture off {off:.0f} s ({listed}), #{event.track}"
-            worst.append(moment(event, what, severity=10.0 + off))
+            worst.append(moment(stored, what, severity=10.0 + off))
     low, high = bow_target_deg - bow_tolerance_deg, bow_target_deg + bow_tolerance_deg
     summaries = [
         tally.summary(camera, track)

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from rules.events import Event, EventType, Phase
+from rules.events import Event, EventType, PersonRole, parse_event
 
 Role = Literal["admin", "viewer", "earpiece"]
 ROLES: tuple[Role, ...] = ("admin", "viewer", "earpiece")
@@ -109,45 +109,35 @@ def utc(moment: datetime) -> datetime:
 
 
 class StoredEvent(BaseModel):
-    """A finished event as stored: the event's fields plus id, camera, post and created_at."""
+    """A finished event as stored: the rules' event, typed by its kind, and where and when
+    the store put it."""
 
     model_config = ConfigDict(frozen=True)
 
     id: int = Field(description="Increases with every stored event; use it as after_id.")
     camera: str
-    type: EventType
-    phase: Phase
-    track: int
-    role: Literal["staff", "customer"] | None
-    start: float = Field(description="Seconds (capture time).")
-    end: float
-    peak: float | None
-    values: dict[str, Any] = Field(description="The measured values of the event's kind.")
-    verdict: str | None
     post: str | None = Field(description="The door or desk post the event belongs to, if any.")
     created_at: datetime = Field(description="When the store committed it (UTC).")
+    event: Event = Field(description="The event, its values and verdict typed by its kind.")
 
     @classmethod
     def from_row(cls, row: EventRow) -> StoredEvent:
-        return cls(
-            id=row.id,
-            camera=row.camera,
-            type=row.type,
-            phase=Phase(row.phase),
-            track=row.track,
-            role=row.role,
-            start=row.start,
-            end=row.end,
-            peak=row.peak,
-            values=dict(row.values),
-            verdict=row.verdict,
-            post=row.post,
-            created_at=utc(row.created_at),
+        event = parse_event(
+            {
+                "type": row.type,
+                "phase": row.phase,
+                "track": row.track,
+                "role": row.role,
+                "start": row.start,
+                "end": row.end,
+                "peak": row.peak,
+                "values": row.values,
+                "verdict": row.verdict,
+            }
         )
-
-    def event(self) -> Event:
-        """The typed event back (its values validated into their kind's model)."""
-        return Event.model_validate(self.model_dump(exclude={"id", "camera", "post", "created_at"}))
+        return cls(
+            id=row.id, camera=row.camera, post=row.post, created_at=utc(row.created_at), event=event
+        )
 
 
 class TokenInfo(BaseModel):
@@ -172,7 +162,7 @@ class NewClip(BaseModel):
     reason: ClipReason
     event_type: EventType
     track: int
-    role: Literal["staff", "customer"] | None
+    role: PersonRole | None
     verdict: str | None
     post: str | None
     event_start: float = Field(description="When the event started (epoch s, capture time).")

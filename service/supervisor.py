@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from rules.events import Event
+from rules.events import Event, parse_event
 from service import metrics
 from service.config import CameraConfig, SiteConfig
 from service.hub import Hub, LiveMessage
@@ -303,7 +303,7 @@ class Supervisor:
             self._dropped_seen[message.camera] = message.dropped_frames
 
     def _event(self, message: EventMessage) -> None:
-        event = Event.model_validate(message.event)
+        event = parse_event(message.event)
         stored = self._store(PendingEvent(camera=message.camera, post=message.post, event=event))
         event_id = None if stored is None else stored.id
         door_post = self.site.rules.greeting.door_post
@@ -386,7 +386,7 @@ class Supervisor:
             kind=kind,
             event_id=event_id,
             camera=camera,
-            type=event.type,  # type: ignore[arg-type]
+            type=event.type,
             post=post,
             text=text,
             audio_url=self._audio_url(text) if text else None,

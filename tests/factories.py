@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
+from rules.events import Event, parse_event
 from vision.frame import NUM_JOINTS, People
 
 
@@ -23,3 +26,9 @@ def people(count: int, with_world: bool = True) -> People:
         world=world,
         track_ids=np.arange(1, count + 1),
     )
+
+
+def event(**fields: Any) -> Event:
+    """An event of the kind ``fields["type"]`` names, validated as the rules make them
+    (values may be given as their model or as a dict, verdicts as their text)."""
+    return parse_event(fields)

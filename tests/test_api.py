@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from rules.events import ArrivalValues, BowValues, Event, Phase
+from rules.events import ArrivalValues, BowValues, Phase
 from service.api import create_app
 from service.cli import main
 from service.config import SiteConfig
 from service.live import CameraHealth, LiveState
 from service.store import EventStore
+from tests.factories import event as make_event
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def setup(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
             name="lobby", online=True, fps=14.8, dropped_frames=3, last_frame_at=1000.0, error=None
         )
     )
-    bow = Event(
+    bow = make_event(
         type="bow",
         phase=Phase.END,
         track=1,
@@ -44,7 +45,7 @@ def setup(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
         ),
         verdict="to_standard",
     )
-    arrival = Event(
+    arrival = make_event(
         type="customer_arrived",
         phase=Phase.END,
         track=2,
@@ -106,11 +107,11 @@ def test_events_filters(setup: tuple[TestClient, dict[str, str]]) -> None:
     client, tokens = setup
     headers = _auth(tokens["viewer"])
     every = client.get("/api/events", headers=headers).json()
-    assert [e["type"] for e in every] == ["bow", "customer_arrived"]
+    assert [e["event"]["type"] for e in every] == ["bow", "customer_arrived"]
     bows = client.get("/api/events", params={"type": "bow"}, headers=headers).json()
-    assert len(bows) == 1 and bows[0]["values"]["peak_deg"] == 15.2
+    assert len(bows) == 1 and bows[0]["event"]["values"]["peak_deg"] == 15.2
     late = client.get("/api/events", params={"since": 150}, headers=headers).json()
-    assert [e["type"] for e in late] == ["customer_arrived"]
+    assert [e["event"]["type"] for e in late] == ["customer_arrived"]
     assert client.get("/api/events", params={"camera": "other"}, headers=headers).json() == []
 
 

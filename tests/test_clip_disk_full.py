@@ -20,12 +20,13 @@ import av
 import pytest
 
 from models.runtime import OnnxNetwork
-from rules.events import Event, MissedValues, Phase
+from rules.events import MissedValues, Phase
 from service import clips
 from service.analyze import face_blurrer
 from service.clip_config import ClipConfig
 from service.clips import ClipRecorder, ClipWriter
 from service.store_models import NewClip
+from tests.factories import event as make_event
 from vision.config import PerceptionConfig
 from vision.frame import FrameResult
 from vision.pipeline import OnnxPerception
@@ -67,7 +68,7 @@ def play(recorder: ClipRecorder, footage: list[tuple[Frame, FrameResult]], round
     clip is complete (and written) within the footage."""
     shift = round_ * ROUND_S
     stamps = [frame.timestamp + shift for frame, _ in footage]
-    event = Event(
+    event = make_event(
         type="greeting_missed",
         phase=Phase.END,
         track=1,

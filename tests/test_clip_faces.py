@@ -20,13 +20,14 @@ from models.face_detector import FaceDetector
 from models.runtime import OnnxNetwork
 from models.ssd import Detection
 from rules.engine import PersonRules
-from rules.events import Event, MissedValues, Phase
+from rules.events import MissedValues, Phase
 from service.analyze import face_blurrer
 from service.clip_config import ClipConfig
 from service.clips import ClipRecorder, ClipWriter
 from service.privacy import FaceBlurrer, head_box
 from service.store_models import NewClip
 from tests.conftest import VIDEO
+from tests.factories import event as make_event
 from vision.config import PerceptionConfig
 from vision.frame import FrameResult, People
 from vision.joints import Role
@@ -96,7 +97,7 @@ def record(
         on_pause=pauses.append,
     )
     tracks = [int(t) for _, result in seen for t in result.people.track_ids]
-    event = Event(
+    event = make_event(
         type="greeting_missed",
         phase=Phase.END,
         track=tracks[0] if tracks else 1,

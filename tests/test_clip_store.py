@@ -16,6 +16,7 @@ from rules.events import Event, EventType, GreetingValues, MissedValues, Phase
 from service.store import EventStore
 from service.store_models import ClipReason, NewClip, StoredClip
 from tests import test_store
+from tests.factories import event as make_event
 
 # The very fixtures of test_store.py (parametrised over sqlite and postgresql).
 url = test_store.url
@@ -25,7 +26,7 @@ T0 = 1_764_000_000.125  # a capture time in late 2025, with a fraction a databas
 
 
 def missed(track: int, start: float) -> Event:
-    return Event(
+    return make_event(
         type="greeting_missed",
         phase=Phase.END,
         track=track,
@@ -37,7 +38,7 @@ def missed(track: int, start: float) -> Event:
 
 
 def late(track: int, start: float) -> Event:
-    return Event(
+    return make_event(
         type="greeting",
         phase=Phase.END,
         track=track,

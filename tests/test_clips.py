@@ -19,6 +19,7 @@ from service.clips import ClipRecorder, ClipWriter, describe, wanted
 from service.demo import DEMO_CAMERA, DEMO_SAMPLE
 from service.store_models import NewClip
 from tests.conftest import VIDEO
+from tests.factories import event as make_event
 from vision.config import PerceptionConfig
 from vision.joints import Role
 from vision.pipeline import OnnxPerception
@@ -57,8 +58,8 @@ def _event(kind: str, role: str, verdict: str | None, phase: Phase = Phase.END) 
         values = GreetingValues(latency_s=2.6, by_track=1)
     else:
         values = MissedValues(customers=1, staff_present=True)
-    return Event.model_validate(
-        {
+    return make_event(
+        **{
             "type": kind,
             "phase": phase,
             "track": 1,

@@ -65,7 +65,7 @@ def test_clips_are_written_indexed_and_linked_to_their_events(service: Running) 
     for clip in clips:
         assert clip["reason"] == "missed_greeting"
         assert clip["event_id"] in events, clip
-        assert events[clip["event_id"]]["start"] == pytest.approx(clip["event_start"])
+        assert events[clip["event_id"]]["event"]["start"] == pytest.approx(clip["event_start"])
         assert clip["file"].startswith("lobby/")
         path = service.site.clips_dir() / clip["file"]
         assert path.stat().st_size == clip["size_bytes"]

@@ -29,6 +29,7 @@ from service.live import LiveState
 from service.runner import EventMessage
 from service.store import EventStore
 from service.supervisor import Supervisor
+from tests.factories import event as make_event
 from tests.live_service import free_port, running_service
 from tests.test_pages import browser
 
@@ -96,8 +97,8 @@ def _event(kind: str, at: float) -> Event:
         "greeting_prompt": PromptValues(text="您好", customers=1),
         "greeting_missed": MissedValues(customers=1, staff_present=False),
     }[kind]
-    return Event.model_validate(
-        {
+    return make_event(
+        **{
             "type": kind,
             "phase": Phase.END,
             "track": 3,
@@ -152,7 +153,7 @@ def _visit(supervisor: Supervisor, at: float) -> list[Event]:
 
 
 def _stored(store: EventStore) -> list[tuple[str, float]]:
-    return [(e.type, e.start) for e in store.events(limit=10_000)]
+    return [(e.event.type, e.event.start) for e in store.events(limit=10_000)]
 
 
 def _refused() -> float:

@@ -10,6 +10,7 @@ import json
 import random
 import subprocess
 import time
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from service.live import LiveState
 from service.report import ShiftReport, build_report
 from service.report_render import FORMATS, _font, render
 from service.store import EventStore, StoredEvent
+from tests.factories import event as make_event
 
 SHIFT_START = datetime(2026, 11, 30, 9, 0).timestamp()
 SHIFT_END = SHIFT_START + 8 * 3600
@@ -47,7 +49,7 @@ def _events(count: int, seed: int = 0) -> list[tuple[str, Event, str | None]]:
         t = SHIFT_START + rng.uniform(0, 8 * 3600)
         kind = index % 6
         if kind == 0:
-            event = Event(
+            event = make_event(
                 type="customer_arrived",
                 phase=Phase.END,
                 track=100 + index,
@@ -57,7 +59,7 @@ def _events(count: int, seed: int = 0) -> list[tuple[str, Event, str | None]]:
                 values=ArrivalValues(first_of_day=index == 0, floor=(0.1, 0.5)),
             )
         elif kind == 1:
-            event = Event(
+            event = make_event(
                 type="greeting_prompt",
                 phase=Phase.END,
                 track=100 + index,
@@ -71,7 +73,7 @@ def _events(count: int, seed: int = 0) -> list[tuple[str, Event, str | None]]:
             verdict = (
                 "to_standard" if 10 <= depth <= 20 else "too_shallow" if depth < 10 else "too_deep"
             )
-            event = Event(
+            event = make_event(
                 type="bow",
                 phase=Phase.END,
                 track=1 + index % 3,
@@ -90,7 +92,7 @@ def _events(count: int, seed: int = 0) -> list[tuple[str, Event, str | None]]:
             )
         elif kind == 3:
             latency = rng.uniform(0, 3)
-            event = Event(
+            event = make_event(
                 type="greeting",
                 phase=Phase.END,
                 track=1,
@@ -101,7 +103,7 @@ def _events(count: int, seed: int = 0) -> list[tuple[str, Event, str | None]]:
                 verdict="on_time" if latency <= 2.0 else "late",
             )
         elif kind == 4:
-            event = Event(
+            event = make_event(
                 type="greeting_missed",
                 phase=Phase.END,
                 track=100 + index,
@@ -111,7 +113,7 @@ def _events(count: int, seed: int = 0) -> list[tuple[str, Event, str | None]]:
                 values=MissedValues(customers=1, staff_present=True),
             )
         elif index % 12 == 5:
-            event = Event(
+            event = make_event(
                 type="posture",
                 phase=Phase.END,
                 track=2,
@@ -122,7 +124,7 @@ def _events(count: int, seed: int = 0) -> list[tuple[str, Event, str | None]]:
                 verdict="off_standard",
             )
         else:
-            event = Event(
+            event = make_event(
                 type="welcome_gesture",
                 phase=Phase.END,
                 track=1,
@@ -247,31 +249,17 @@ def test_report_command_and_api(
         assert client.get("/api/report", params={"start": 0, "end": 1}).status_code == 401
 
 
-def _stored(events: list[Event], posts: list[str | None] | None = None) -> list[StoredEvent]:
+def _stored(events: Sequence[Event], posts: list[str | None] | None = None) -> list[StoredEvent]:
     """Events as the store would return them, with ids 1, 2, ... and the given posts."""
     stored_posts = posts or [None] * len(events)
     return [
-        StoredEvent(
-            id=i + 1,
-            camera="lobby",
-            type=e.type,
-            phase=e.phase.value,
-            track=e.track,
-            role=e.role,
-            start=e.start,
-            end=e.end,
-            peak=e.peak,
-            values=e.values.model_dump(mode="json"),
-            verdict=e.verdict,
-            post=post,
-            created_at=datetime(2026, 11, 30),
-        )
+        StoredEvent(id=i + 1, camera="lobby", post=post, created_at=datetime(2026, 11, 30), event=e)
         for i, (e, post) in enumerate(zip(events, stored_posts, strict=True))
     ]
 
 
 def _greeting(t: float, latency_s: float, verdict: str | None) -> Event:
-    return Event(
+    return make_event(
         type="greeting",
         phase=Phase.END,
         track=1,
@@ -285,7 +273,7 @@ def _greeting(t: float, latency_s: float, verdict: str | None) -> Event:
 
 def test_late_greetings_are_counted_and_worst_moments_link_to_their_clips() -> None:
     t = SHIFT_START + 3600
-    missed = Event(
+    missed = make_event(
         type="greeting_missed",
         phase=Phase.END,
         track=100,
@@ -365,7 +353,7 @@ def _staff_event(
         )
     else:
         values = GestureValues(hand="right", sweep=0.5, fingers_together_share=0.9, duration_s=1)
-    return Event(
+    return make_event(
         type=kind,
         phase=Phase.END,
         track=1,
@@ -378,7 +366,7 @@ def _staff_event(
 
 
 def _posture(t: float, off_s: float, post: str | None) -> Event:
-    return Event(
+    return make_event(
         type="posture",
         phase=Phase.END,
         track=2,
@@ -409,7 +397,7 @@ def _at(hour: int, minute: int) -> float:
 
 def test_per_post_numbers_and_posture_by_hour() -> None:
     t = _at(9, 5)
-    arrival = Event(
+    arrival = make_event(
         type="customer_arrived",
         phase=Phase.END,
         track=100,
@@ -418,7 +406,7 @@ def test_per_post_numbers_and_posture_by_hour() -> None:
         end=t,
         values=ArrivalValues(first_of_day=False, floor=(0.1, 0.5)),
     )
-    missed = Event(
+    missed = make_event(
         type="greeting_missed",
         phase=Phase.END,
         track=101,

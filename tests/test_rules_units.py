@@ -164,7 +164,7 @@ def _verdicts(
 ) -> list[str]:
     detector = BowDetector(BowConfig())
     profile = bow_profile(depth_deg, 1.0, *timing)
-    verdicts = []
+    verdicts: list[str] = []
     for frame in range(int((2.0 + sum(timing)) * fps)):
         t = frame / fps
         world = _body(profile(t).bow_deg, "hanging" if profile(t).bow_deg == 0 else arms)

@@ -37,6 +37,7 @@ from rules.events import (
 )
 from service.store import EventStore, StoredEvent, TokenInfo, sqlite_url
 from service.store_models import Base
+from tests.factories import event as build_event
 
 POSTGRES_ENV = "ETIQUETTE_TEST_POSTGRES_URL"
 
@@ -98,7 +99,7 @@ def make_event(
     peak: float | None = None,
     verdict: str | None = None,
 ) -> Event:
-    return Event(
+    return build_event(
         type=kind,
         phase=phase,
         track=track,
@@ -119,7 +120,7 @@ EVERY_KIND: list[Event] = [
         ),
         start=10.0,
         peak=10.6,
-        verdict="good",
+        verdict="to_standard",
     ),
     make_event(
         "welcome_gesture",
@@ -130,7 +131,6 @@ EVERY_KIND: list[Event] = [
         "guiding_gesture",
         GestureValues(hand="left", sweep=0.8, fingers_together_share=0.5, duration_s=0.9),
         start=12.0,
-        verdict="fingers_apart",
     ),
     make_event(
         "posture",
@@ -144,7 +144,9 @@ EVERY_KIND: list[Event] = [
     make_event("greeting_prompt", PromptValues(text="欢迎光临", customers=2), start=15.0),
     make_event(
         "greeting",
-        GreetingValues(latency_s=2.4, by_track=3, bow_deg=30.0, bow_verdict="good", gesture=True),
+        GreetingValues(
+            latency_s=2.4, by_track=3, bow_deg=30.0, bow_verdict="to_standard", gesture=True
+        ),
         start=16.0,
         verdict="on_time",
     ),
@@ -160,12 +162,12 @@ def test_round_trip_every_kind(store: EventStore) -> None:
     for original, stored in zip(EVERY_KIND, read, strict=True):
         assert isinstance(stored, StoredEvent)
         assert stored.camera == "lobby"
-        assert stored.event() == original
-        assert stored.event().record() == original.record()
-        assert stored.values == original.values.model_dump(mode="json")
+        assert stored.event == original
+        assert stored.event.record() == original.record()
+        assert stored.event.values == original.values
         assert stored.created_at.utcoffset() is not None
     assert read[3].post == "door"  # posture carries its own post
-    assert {e.post for e in read if e.type != "posture"} == {None}
+    assert {e.post for e in read if e.event.type != "posture"} == {None}
 
 
 def test_filters(store: EventStore) -> None:
@@ -180,15 +182,18 @@ def test_filters(store: EventStore) -> None:
     store.add_event("lobby", posture.model_copy(update={"start": 200.0}))
     store.add_event("side", greeting.model_copy(update={"start": 50.0}), post="teller-2")
 
-    starts = [e.start for e in store.events()]
+    starts = [e.event.start for e in store.events()]
     assert starts == sorted(starts) and starts[0] == 50.0 and starts[-1] == 200.0
 
     window = store.events(since=101.0, until=103.0)
-    assert {e.start for e in window} == {101.0, 102.0}  # since <= start < until
+    assert {e.event.start for e in window} == {101.0, 102.0}  # since <= start < until
     assert len(window) == 4
 
-    assert [e.type for e in store.events(types=["posture"])] == ["posture"]
-    assert {e.type for e in store.events(types=["greeting", "posture"])} == {"greeting", "posture"}
+    assert [e.event.type for e in store.events(types=["posture"])] == ["posture"]
+    assert {e.event.type for e in store.events(types=["greeting", "posture"])} == {
+        "greeting",
+        "posture",
+    }
     assert store.events(types=[]) == []
 
     side = store.events(camera="side")
@@ -198,15 +203,15 @@ def test_filters(store: EventStore) -> None:
     door = store.events(post="door")
     assert len(door) == 3 * 2 + 1  # odd i on two cameras, and the posture event
     assert {e.post for e in door} == {"door"}
-    assert [e.type for e in store.events(post="teller-2")] == ["greeting"]
+    assert [e.event.type for e in store.events(post="teller-2")] == ["greeting"]
 
     after = store.events(after_id=ids[5])
     assert all(e.id > ids[5] for e in after) and len(after) == 14 - 6
 
     first = store.events(limit=3)
-    assert [e.start for e in first] == [50.0, 100.0, 100.0]
+    assert [e.event.start for e in first] == [50.0, 100.0, 100.0]
     assert first[1].id < first[2].id  # same start: by id
-    assert store.events(camera="lobby", types=["bow"], since=103.0, limit=2)[0].start == 103.0
+    assert store.events(camera="lobby", types=["bow"], since=103.0, limit=2)[0].event.start == 103.0
     with pytest.raises(ValueError, match="limit"):
         store.events(limit=0)
 
