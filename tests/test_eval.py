@@ -93,6 +93,18 @@ def test_regressions_compare_each_figure_in_its_direction() -> None:
     assert regressions({"total": {}}, committed)  # no longer measured
 
 
+def _figures(accuracy: float, switches: int, fp: int, end_error: float) -> dict[str, object]:
+    people = {"count_accuracy": accuracy, "id_switches": switches}
+    bow = {"fp": fp, "end_error_frames": end_error}
+    return {"clip": {"people": people, "events": {"bow": bow}}}
+
+
+def test_another_processor_may_move_a_boundary_by_a_frame_but_not_a_judgement() -> None:
+    committed = _figures(0.5972, 0, 0, 4.0)
+    assert regressions(_figures(0.5833, 0, 0, 5.0), committed) == []  # measured between CPUs
+    assert len(regressions(_figures(0.55, 1, 1, 6.0), committed)) == 4
+
+
 def test_missing_clips_are_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "labels.yaml"
     path.write_text("clips: [{name: a, path: nowhere.mp4}]")

@@ -42,6 +42,17 @@ EVENT_COLUMNS = (
 )
 # Changes smaller than this are rounding, not regressions.
 SLACK = 1e-6
+# The same code and packages on another processor move a figure a little: onnxruntime picks
+# other kernels (AVX2, AVX-512), a landmark moves by a fraction of a pixel and a boundary by
+# a frame. Measured between two machines of this project: people-count accuracy 0.014 on a
+# 72-frame clip, the end of a bow 1 frame. Judgements (tp, fp, fn, precision, recall) and id
+# switches get no slack.
+MACHINE_SLACK = (("_frames", 1.0), ("count_accuracy", 0.02), ("depth_error_deg", 1.0))
+
+
+def _slack(key: str) -> float:
+    name = key.rsplit(".", 1)[-1]
+    return next((slack for part, slack in MACHINE_SLACK if part in name), 0.0) + SLACK
 
 
 @dataclass(frozen=True)
@@ -123,7 +134,8 @@ def _flatten(tree: object, prefix: str = "") -> dict[str, float]:
 
 
 def regressions(current: Mapping[str, object], committed: Mapping[str, object]) -> list[str]:
-    """Every committed figure that the current run makes worse (or no longer measures)."""
+    """Every committed figure that the current run makes worse (or no longer measures),
+    beyond what another processor alone changes (MACHINE_SLACK)."""
     now, then = _flatten(current), _flatten(committed)
     worse = []
     for key, before in sorted(then.items()):
@@ -131,9 +143,9 @@ def regressions(current: Mapping[str, object], committed: Mapping[str, object]) 
         lower_better = any(word in key.rsplit(".", 1)[-1] for word in LOWER_IS_BETTER)
         if after is None or not math.isfinite(after):
             worse.append(f"{key}: was {before:g}, now not measured")
-        elif lower_better and after > before + SLACK:
+        elif lower_better and after > before + _slack(key):
             worse.append(f"{key}: {before:g} -> {after:g} (lower is better)")
-        elif not lower_better and after < before - SLACK:
+        elif not lower_better and after < before - _slack(key):
             worse.append(f"{key}: {before:g} -> {after:g} (higher is better)")
     return worse
 
