@@ -1,13 +1,16 @@
 """The HTTP API: cameras and their health, events, live status, configuration, metrics.
 
-Every route but /health needs a token (``Authorization: Bearer TOKEN``, or ``?token=`` where a
-browser cannot set headers: audio, event streams); a token's role limits what it may do.
+Every route but /health needs a token, and a token's role limits what it may do. The token
+goes in the ``Authorization: Bearer TOKEN`` header; only routes a browser loads by URL, where it
+cannot set a header (pages, audio, video, images, event streams, download links), also take it
+as ``?token=`` (the ``Url*`` dependencies). Every answer carries the security headers below.
 """
 
 from __future__ import annotations
 
 import time
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -15,6 +18,8 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rules.events import EventType
 from service.config import SiteConfig
@@ -50,18 +55,34 @@ class Problem(BaseModel):
     detail: str
 
 
-def _token(request: Request) -> str | None:
+def _bearer(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip() or None
-    return request.query_params.get("token") or None
+    return None
 
 
-def authorised(*roles: Role) -> Any:
-    """A dependency: the caller's token, which must carry one of ``roles``."""
+def _token(request: Request, in_url: bool) -> str | None:
+    """The request's token: from the header, or (``in_url``) from ``?token=``. Elsewhere a
+    token in the URL is refused, not ignored: URLs end up in histories, logs and referrers."""
+    in_query = request.query_params.get("token")
+    if in_query is not None and not in_url:
+        raise HTTPException(
+            401,
+            "send the token in the Authorization header (Authorization: Bearer TOKEN), not as "
+            "?token=: only pages, audio, video, images, event streams and downloads take it "
+            "in the URL",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return _bearer(request) or (in_query or None)
+
+
+def authorised(*roles: Role, in_url: bool = False) -> Any:
+    """A dependency: the caller's token, which must carry one of ``roles``; with ``in_url``
+    it may also come as ``?token=`` (only for what a browser loads by URL)."""
 
     def check(request: Request) -> TokenInfo:
-        token = _token(request)
+        token = _token(request, in_url)
         store: EventStore = request.app.state.store
         info = store.token_role(token) if token else None
         if info is None:
@@ -81,6 +102,42 @@ def authorised(*roles: Role) -> Any:
 
 Viewer = Annotated[TokenInfo, authorised("admin", "viewer")]
 Admin = Annotated[TokenInfo, authorised("admin")]
+# Routes a browser loads by URL (a page, <img>, <video>, a download link): ?token= is taken too.
+UrlViewer = Annotated[TokenInfo, authorised("admin", "viewer", in_url=True)]
+UrlAdmin = Annotated[TokenInfo, authorised("admin", in_url=True)]
+
+# On every answer: pages carry a token in their URL, answers hold the branch's data.
+SECURITY_HEADERS = {
+    "referrer-policy": "no-referrer",
+    "cache-control": "no-store",
+    "x-frame-options": "DENY",
+    "content-security-policy": "frame-ancestors 'none'",
+    "x-content-type-options": "nosniff",
+}
+
+
+class SecurityHeaders:
+    """ASGI middleware adding ``SECURITY_HEADERS`` to every HTTP answer (a route's own
+    value of one wins); pure ASGI, so streams pass through untouched."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 UNAUTHORISED: dict[int | str, dict[str, Any]] = {401: {"model": Problem}, 403: {"model": Problem}}
 NOT_FOUND: dict[int | str, dict[str, Any]] = {**UNAUTHORISED, 404: {"model": Problem}}
 
@@ -95,14 +152,15 @@ def create_app(site: SiteConfig, store: EventStore, live: LiveState) -> FastAPI:
         redoc_url=None,
     )
     app.state.store, app.state.live, app.state.site = store, live, site
+    app.add_middleware(SecurityHeaders)
 
     @app.get("/openapi.json", include_in_schema=False)
-    def openapi(_: Viewer) -> dict[str, Any]:
+    def openapi(_: UrlViewer) -> dict[str, Any]:
         return app.openapi()
 
     @app.get("/docs", include_in_schema=False)
-    def docs(_: Viewer, request: Request) -> HTMLResponse:
-        token = _token(request) or ""
+    def docs(_: UrlViewer, request: Request) -> HTMLResponse:
+        token = quote(_token(request, in_url=True) or "", safe="")
         return get_swagger_ui_html(
             openapi_url=f"/openapi.json?token={token}", title="etiquette-monitor API"
         )

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from calibration.camera_file import CameraFile, MarkedPoint, Zones, load_camera, save_camera
 from calibration.errors import CalibrationError
 from calibration.floor_fit import fit_floor, with_floor
-from service.api import Admin, Problem
+from service.api import Admin, Problem, UrlAdmin
 from service.config import SiteConfig
 from service.live import LiveState
 from service.live_api import WEB
@@ -51,7 +51,7 @@ def add_calibration_routes(
     app: FastAPI, site: SiteConfig, live: LiveState, supervisor: Supervisor
 ) -> None:
     @app.get("/calibrate", response_class=HTMLResponse, tags=["pages"])
-    def calibrate_page(_: Admin) -> HTMLResponse:
+    def calibrate_page(_: UrlAdmin) -> HTMLResponse:
         """Click floor marks on a snapshot, type their metres, draw the door and zones."""
         return HTMLResponse((WEB / "calibrate.html").read_text(encoding="utf-8"))
 

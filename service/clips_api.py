@@ -17,7 +17,16 @@ from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.background import BackgroundTask
 
-from service.api import MAX_ID, MAX_TIME, NOT_FOUND, UNAUTHORISED, Problem, RowId, Viewer
+from service.api import (
+    MAX_ID,
+    MAX_TIME,
+    NOT_FOUND,
+    UNAUTHORISED,
+    Problem,
+    RowId,
+    UrlViewer,
+    Viewer,
+)
 from service.config import SiteConfig
 from service.live_api import WEB
 from service.retention import write_training_marker
@@ -87,12 +96,12 @@ def add_clip_routes(app: FastAPI, site: SiteConfig, store: EventStore) -> None:
         return clip
 
     @app.get("/clips", response_class=HTMLResponse, tags=["pages"])
-    def clips_page(_: Viewer) -> HTMLResponse:
+    def clips_page(_: UrlViewer) -> HTMLResponse:
         """The trainer's page: browse, play, keep for training, export (?token= viewer)."""
         return HTMLResponse((WEB / "clips.html").read_text(encoding="utf-8"))
 
     @app.get("/report", response_class=HTMLResponse, tags=["pages"])
-    def report_page(_: Viewer) -> HTMLResponse:
+    def report_page(_: UrlViewer) -> HTMLResponse:
         """The manager's page: pick a shift, read its report, download PDF/CSV/JSON."""
         return HTMLResponse((WEB / "report.html").read_text(encoding="utf-8"))
 
@@ -127,13 +136,13 @@ def add_clip_routes(app: FastAPI, site: SiteConfig, store: EventStore) -> None:
         tags=["clips"],
     )
     def export(
-        _: Viewer,
+        _: UrlViewer,
         ids: Annotated[
             list[Annotated[int, Field(ge=1, le=MAX_ID)]],
             Query(min_length=1, max_length=MAX_EXPORT),
         ],
     ) -> FileResponse:
-        """The chosen clips and an index.csv in one zip."""
+        """The chosen clips and an index.csv in one zip (token also as ?token=, for a link)."""
         chosen = store.clips.find(ids=ids, limit=MAX_EXPORT)
         if not chosen:
             raise HTTPException(404, "none of these clips exists")
@@ -163,8 +172,9 @@ def add_clip_routes(app: FastAPI, site: SiteConfig, store: EventStore) -> None:
         responses={**NOT_FOUND, 200: {"content": {"video/mp4": {}}}},
         tags=["clips"],
     )
-    def video(clip_id: RowId, _: Viewer, download: bool = False) -> FileResponse:
-        """The MP4 (H.264, byte ranges served); with download=true as an attachment."""
+    def video(clip_id: RowId, _: UrlViewer, download: bool = False) -> FileResponse:
+        """The MP4 (H.264, byte ranges served); with download=true as an attachment (token also
+        as ?token=, for a <video> or a link)."""
         path = clip_file(site, one(clip_id))
         if path is None:
             raise HTTPException(404, f"the file of clip {clip_id} is gone (deleted from the disk?)")

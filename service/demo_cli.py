@@ -35,7 +35,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
         return 0
     from service.demo import run_demo
+    from service.server import keep_files_private
 
+    keep_files_private()  # before the data folder, its database and tokens are written
     site = demo_site(out, args.port, speed=args.speed, loop=args.loop)
     tokens = demo_tokens(site)
     base = f"http://127.0.0.1:{args.port}"

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import FastAPI, HTTPException, Query, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
 
-from service.api import NOT_FOUND, UNAUTHORISED, Viewer, authorised
+from service.api import NOT_FOUND, UNAUTHORISED, UrlViewer, authorised
 from service.hub import Hub, LiveMessage
 from service.live import LiveState
 from service.speech import mime_type
@@ -26,6 +26,7 @@ HEARTBEAT_S = 10.0  # an event stream writes at least this often, to notice a cl
 AUDIO_NAME = re.compile(r"^[0-9a-f]{16,64}\.(ogg|wav)$")
 LISTENERS = ROLES  # every role may listen
 Listener = Annotated[TokenInfo, authorised(*LISTENERS)]
+UrlListener = Annotated[TokenInfo, authorised(*LISTENERS, in_url=True)]  # also ?token=
 
 
 def _as_text(message: LiveMessage) -> str:
@@ -34,12 +35,12 @@ def _as_text(message: LiveMessage) -> str:
 
 def add_live_routes(app: FastAPI, hub: Hub, audio_dir: Path, live: LiveState) -> None:
     @app.get("/earpiece", response_class=HTMLResponse, tags=["pages"])
-    def earpiece_page(_: Listener) -> HTMLResponse:
+    def earpiece_page(_: UrlListener) -> HTMLResponse:
         """The page a staff phone opens (?token= an earpiece token)."""
         return HTMLResponse((WEB / "earpiece.html").read_text(encoding="utf-8"))
 
     @app.get("/dashboard", response_class=HTMLResponse, tags=["pages"])
-    def dashboard_page(_: Viewer) -> HTMLResponse:
+    def dashboard_page(_: UrlViewer) -> HTMLResponse:
         """The manager's live view and today's events (?token= a viewer token)."""
         return HTMLResponse((WEB / "dashboard.html").read_text(encoding="utf-8"))
 
@@ -53,8 +54,8 @@ def add_live_routes(app: FastAPI, hub: Hub, audio_dir: Path, live: LiveState) ->
         tags=["cameras"],
         responses={**NOT_FOUND, 200: {"content": {"image/jpeg": {}}}},
     )
-    def snapshot(name: str, _: Viewer) -> Response:
-        """The latest annotated frame."""
+    def snapshot(name: str, _: UrlViewer) -> Response:
+        """The latest annotated frame (token also as ?token=, for an <img>)."""
         jpeg = live.view(name)
         if jpeg is None:
             raise HTTPException(404, f"no picture from camera {name!r} yet")
@@ -65,8 +66,9 @@ def add_live_routes(app: FastAPI, hub: Hub, audio_dir: Path, live: LiveState) ->
         responses={**NOT_FOUND, 200: {"content": {"multipart/x-mixed-replace": {}}}},
         tags=["cameras"],
     )
-    async def live_view(name: str, _: Viewer) -> StreamingResponse:
-        """Annotated frames as a multipart JPEG stream (an <img> can show it)."""
+    async def live_view(name: str, _: UrlViewer) -> StreamingResponse:
+        """Annotated frames as a multipart JPEG stream (an <img> can show it; token also as
+        ?token=)."""
         if name not in {c.name for c in live.camera_list()}:
             raise HTTPException(404, f"no camera {name!r}")
 
@@ -90,7 +92,7 @@ def add_live_routes(app: FastAPI, hub: Hub, audio_dir: Path, live: LiveState) ->
         responses={**NOT_FOUND, 200: {"content": {"audio/ogg": {}, "audio/wav": {}}}},
         tags=["live"],
     )
-    def prompt_audio(name: str, _: Listener) -> FileResponse:
+    def prompt_audio(name: str, _: UrlListener) -> FileResponse:
         """The spoken prompt (token may be given as ?token= for audio elements)."""
         path = audio_dir / name
         if not AUDIO_NAME.match(name) or not path.is_file():
@@ -103,9 +105,10 @@ def add_live_routes(app: FastAPI, hub: Hub, audio_dir: Path, live: LiveState) ->
         tags=["live"],
     )
     async def live_stream(
-        _: Listener, post: Annotated[str | None, Query(max_length=64)] = None
+        _: UrlListener, post: Annotated[str | None, Query(max_length=64)] = None
     ) -> StreamingResponse:
-        """Server-Sent Events: the last prompts, then each new prompt, warning and event."""
+        """Server-Sent Events: the last prompts, then each new prompt, warning and event (token
+        also as ?token=, for an EventSource)."""
 
         async def stream() -> AsyncIterator[str]:
             async for message in hub.listen(post, idle_s=HEARTBEAT_S):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,29 @@ from service.mqtt import MqttPublisher
 from service.speech import PromptVoice, SpeechError
 from service.store import EventStore
 from service.supervisor import Supervisor
+
+log = logging.getLogger(__name__)
+PRIVATE_UMASK = 0o077  # what the service writes: its user's alone (rw-------, rwx------)
+
+
+def keep_files_private() -> None:
+    """From now on this process's new files and folders are readable by its user only (the
+    database and its -wal/-shm, spilled events, clips, prompt audio, saved calibrations).
+    For `etiquette serve` and `demo` only: it changes the whole process."""
+    os.umask(PRIVATE_UMASK)
+
+
+def private_data_dir(site: SiteConfig) -> None:
+    """The data folder, made (or made again) 0700, and a SQLite database in it that an
+    earlier run or `etiquette token create` left readable to others, 0600."""
+    data_dir = site.storage.data_dir
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        data_dir.chmod(0o700)
+        for path in data_dir.glob("events.db*"):
+            path.chmod(path.stat().st_mode & 0o700)
+    except PermissionError as error:  # another user's folder: say so, and carry on
+        log.warning("could not make the data folder private: %s", error)
 
 
 @dataclass
@@ -56,7 +81,7 @@ def build_service(site: SiteConfig) -> Service:
     for camera in site.cameras:
         if camera.camera_file is not None:
             load_camera(camera.camera_file)
-    site.storage.data_dir.mkdir(parents=True, exist_ok=True)
+    private_data_dir(site)
     site = with_saved_calibrations(site)
     store = EventStore(site.database_url())
     live, hub = LiveState(), Hub()
@@ -133,5 +158,6 @@ def server_for(service: Service, site: SiteConfig, log_level: str) -> ServiceSer
 
 
 def serve(site: SiteConfig) -> None:
+    keep_files_private()
     service = build_service(site)
     server_for(service, site, "info").run()

@@ -14,7 +14,7 @@ import hashlib
 import io
 import logging
 import os
-import tempfile
+import secrets
 import threading
 import wave
 from dataclasses import dataclass
@@ -220,10 +220,12 @@ def mime_type(path: Path) -> str:
 
 def _write_atomically(path: Path, data: bytes) -> None:
     """Readers see the old file or the whole new one, never a partial one."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
+    temporary = path.parent / f".{path.stem}.{secrets.token_hex(8)}.tmp"
+    # Not mkstemp (always 0600): the process's umask decides who may read it, as for every
+    # other file (`etiquette serve` keeps them private).
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(handle, "wb") as file:
-            os.fchmod(file.fileno(), 0o644)  # mkstemp's 0600 would hide it from a web server
             file.write(data)
             file.flush()
             os.fsync(file.fileno())

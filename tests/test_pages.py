@@ -123,3 +123,32 @@ def test_calibration_page_saves_a_camera_file_from_clicked_points(
             "document.getElementById('result').className === 'error'", timeout=15000
         )
         assert "at least 4" in (page.text_content("#result") or "")
+
+
+def test_report_page_downloads_send_the_token_in_a_header(browser: Browser, tmp_path: Path) -> None:
+    """/api/report takes no ?token=: the page fetches the report (its frame and the PDF/CSV/
+    JSON downloads) with the Authorization header and saves the answer as a file."""
+    site = sample_site(tmp_path, free_port())
+    with running_service(site, ("viewer",)) as (address, tokens):
+        page = browser.new_page(accept_downloads=True)
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        urls: list[str] = []
+        page.on("request", lambda request: urls.append(request.url))
+        page.goto(f"http://{address}/report?token={tokens['viewer']}&show=1")
+        frame = page.frame_locator("#report")
+        frame.locator("h1").wait_for(timeout=30000)
+        assert "shift report" in (frame.locator("h1").text_content() or "")
+        saved: dict[str, bytes] = {}
+        for form in ("pdf", "csv", "json"):
+            with page.expect_download(timeout=30000) as download:
+                page.click(f"#downloads a.download-{form}")
+            assert download.value.suggested_filename.endswith(f".{form}")
+            saved[form] = Path(download.value.path()).read_bytes()
+        assert saved["pdf"].startswith(b"%PDF")
+        assert saved["csv"].decode().startswith("section,item,value,clip_id")
+        assert saved["json"].decode().lstrip().startswith("{")
+        reports = [url for url in urls if "/api/report" in url]
+        assert reports, urls
+        assert not [url for url in reports if "token=" in url], reports
+        assert errors == []
