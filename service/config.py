@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from rules.config import RulesConfig
 from service.clip_config import ClipConfig
 from service.mqtt import MqttConfig
 from vision.config import PerceptionConfig
+from vision.sources import hide_password
 
 DATABASE_URL_ENV = "ETIQUETTE_DATABASE_URL"
 ADMIN_TOKEN_ENV = "ETIQUETTE_ADMIN_TOKEN"
@@ -142,25 +142,6 @@ class SiteConfig(Section):
         if data["storage"]["database_url"]:
             data["storage"]["database_url"] = hide_password(data["storage"]["database_url"])
         return data
-
-
-# scheme://user:password@host...: the password runs to the last @ (an unescaped @ or / in it
-# is hidden too; an @ later in the path hides more than needed, never less).
-_URL_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:@/?#]*):.*@")
-# ?password=..., &pwd=..., &token=..., &api_key=... in a URL's query.
-_SECRET_PARAMETER = re.compile(
-    r"([?&;][^=&;#]*(?:pass|pwd|secret|token|key|auth|sig|cred)[^=&;#]*=)[^&;#]*",
-    re.IGNORECASE,
-)
-
-
-def hide_password(url: str) -> str:
-    """rtsp://user:secret@host/x?password=y -> rtsp://user:***@host/x?password=*** (for
-    what people see); paths and webcam indices stay as they are."""
-    if "://" not in url:
-        return url
-    url = _URL_PASSWORD.sub(r"\1:***@", url, count=1)
-    return _SECRET_PARAMETER.sub(r"\1***", url)
 
 
 def describe_error(error: ValidationError, source: str) -> str:

@@ -13,11 +13,12 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from service.api import create_app
-from service.config import SiteConfig, hide_password
+from service.config import SiteConfig
 from service.demo import demo_site
 from service.live import LiveState
 from service.server import Service, build_service
 from service.store import EventStore
+from vision.sources import hide_password
 
 # Loaded by the browser itself (page, <img>, <audio>, <video>, EventSource, a download link):
 # the only routes that take ?token=.

@@ -77,3 +77,9 @@ def test_truncated_video_keeps_what_was_read(tmp_path: Path) -> None:
 def test_unreachable_rtsp_camera() -> None:
     with pytest.raises(SourceError, match="cannot connect"):
         open_source("rtsp://127.0.0.1:9/nothing")
+
+
+def test_a_refused_url_is_named_without_its_password() -> None:
+    with pytest.raises(SourceError) as refused:
+        open_source("http://admin:s3cret@10.0.0.5/stream")
+    assert "s3cret" not in str(refused.value) and "admin:***@" in str(refused.value)

@@ -170,7 +170,7 @@ class LiveCameraSource:
     live = True
 
     def __init__(self, target: str | int) -> None:
-        self.description = without_password(str(target))
+        self.description = hide_password(str(target))
         self.stopped_early: str | None = None
         if isinstance(target, int):
             self.capture = cv2.VideoCapture(target)
@@ -224,9 +224,23 @@ def _to_rgb(decoded: av.VideoFrame) -> np.ndarray:
     return np.asarray(decoded.to_ndarray(format="rgb24"))
 
 
-def without_password(url: str) -> str:
-    """rtsp://user:secret@host/... -> rtsp://user:***@host/... (for messages people see)."""
-    return re.sub(r"^([a-z]+://[^:/@]+):[^@/]*@", r"\1:***@", url)
+# scheme://user:password@host...: the password runs to the last @ (an unescaped @ or / in it
+# is hidden too; an @ later in the path hides more than needed, never less).
+_URL_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:@/?#]*):.*@")
+# ?password=..., &pwd=..., &token=..., &api_key=... in a URL's query.
+_SECRET_PARAMETER = re.compile(
+    r"([?&;][^=&;#]*(?:pass|pwd|secret|token|key|auth|sig|cred)[^=&;#]*=)[^&;#]*",
+    re.IGNORECASE,
+)
+
+
+def hide_password(url: str) -> str:
+    """rtsp://user:secret@host/x?password=y -> rtsp://user:***@host/x?password=*** (for
+    what people see); paths and webcam indices stay as they are."""
+    if "://" not in url:
+        return url
+    url = _URL_PASSWORD.sub(r"\1:***@", url, count=1)
+    return _SECRET_PARAMETER.sub(r"\1***", url)
 
 
 def open_source(spec: str) -> FrameSource:
@@ -239,8 +253,8 @@ def open_source(spec: str) -> FrameSource:
     if "://" in spec:
         scheme = spec.split("://", 1)[0]
         raise SourceError(
-            f"{spec}: unsupported URL scheme '{scheme}://'; give an rtsp:// camera URL, a "
-            "video file, a folder of images, or a webcam index such as 0"
+            f"{hide_password(spec)}: unsupported URL scheme '{scheme}://'; give an rtsp:// "
+            "camera URL, a video file, a folder of images, or a webcam index such as 0"
         )
     path = Path(spec)
     if path.is_dir():
