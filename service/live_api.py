@@ -21,6 +21,7 @@ from service.store import EventStore, TokenInfo
 from service.store_models import ROLES
 
 WEB = Path(__file__).resolve().parent / "web"
+PAGE_ASSETS = {"common.js": "text/javascript"}
 MJPEG_EVERY_S = 0.25
 HEARTBEAT_S = 10.0  # an event stream writes at least this often, to notice a client gone
 AUDIO_NAME = re.compile(r"^[0-9a-f]{16,64}\.(ogg|wav)$")
@@ -34,6 +35,14 @@ def _as_text(message: LiveMessage) -> str:
 
 
 def add_live_routes(app: FastAPI, hub: Hub, audio_dir: Path, live: LiveState) -> None:
+    @app.get("/web/{name}", include_in_schema=False)
+    def page_asset(name: str) -> FileResponse:
+        """The pages' shared script (no token: it holds no data)."""
+        media_type = PAGE_ASSETS.get(name)
+        if media_type is None:
+            raise HTTPException(404, f"no page asset {name!r}")
+        return FileResponse(WEB / name, media_type=media_type)
+
     @app.get("/earpiece", response_class=HTMLResponse, tags=["pages"])
     def earpiece_page(_: UrlListener) -> HTMLResponse:
         """The page a staff phone opens (?token= an earpiece token)."""

@@ -76,6 +76,10 @@ def _routes(app: Any) -> list[tuple[str, str]]:
     )
 
 
+# No token at all: the service's health, and the pages' shared script (it holds no data).
+PUBLIC_ROUTES = {"/health", "/web/{name}"}
+
+
 def test_every_other_route_takes_the_token_only_from_the_header(
     served: tuple[TestClient, Service], tokens: dict[str, str]
 ) -> None:
@@ -83,7 +87,7 @@ def test_every_other_route_takes_the_token_only_from_the_header(
     header_only = [
         (method, path)
         for method, path in _routes(service.app)
-        if path not in URL_TOKEN_ROUTES and path != "/health"
+        if path not in URL_TOKEN_ROUTES and path not in PUBLIC_ROUTES
     ]
     assert ("GET", "/api/config") in header_only and ("POST", "/metrics") not in header_only
     accepted = []
@@ -279,3 +283,14 @@ def test_the_config_shows_no_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 )
 def test_hide_password(url: str, shown: str) -> None:
     assert hide_password(url) == shown
+
+
+def test_the_pages_shared_script_needs_no_token_and_nothing_else_is_served_beside_it(
+    served: tuple[TestClient, Service],
+) -> None:
+    client, _ = served
+    script = client.get("/web/common.js")
+    assert script.status_code == 200 and "function withToken" in script.text
+    assert script.headers["content-type"].startswith("text/javascript")
+    for name in ("dashboard.html", "../api.py", "report.html.j2"):
+        assert client.get(f"/web/{name}").status_code == 404
