@@ -23,6 +23,7 @@ from rules.events import (
     PostureEvent,
 )
 from service.config import SiteConfig
+from service.report_posture import PosturePeriod, PostureTimeline, by_hour, timeline
 from service.store import EventStore, StoredEvent
 
 WORST_MOMENTS = 8
@@ -63,19 +64,6 @@ class PostSummary(BaseModel):
     @property
     def gestures(self) -> int:
         return self.welcome_gestures + self.guiding_gestures
-
-
-class HourPosture(BaseModel):
-    """Posture lapses that started within one hour (local time) of the shift."""
-
-    model_config = ConfigDict(frozen=True)
-
-    start: float = Field(description="The hour's start (epoch seconds, a local whole hour).")
-    lapses: int
-    off_s: float = Field(description="The lapses' off-standard time, summed (seconds).")
-
-    def label(self) -> str:
-        return datetime.fromtimestamp(self.start).strftime("%H:%M")
 
 
 class Moment(BaseModel):
@@ -124,8 +112,15 @@ class ShiftReport(BaseModel):
     posts: list[PostSummary] = Field(
         description="Per door or desk post, by name; events without a post are not in it.",
     )
-    posture_by_hour: list[HourPosture] = Field(
-        description="Every hour from the first to the last with a posture lapse (zeros between).",
+    posture_by_hour: list[PosturePeriod] = Field(
+        description="The hours with a posture lapse (where it started, local time); when the "
+        "first and last are at most a day's hours apart, every hour between them too (zeros).",
+    )
+    posture_timeline: PostureTimeline = Field(
+        default_factory=PostureTimeline,
+        description="Posture lapses on the charts' time scale: the hours (as posture_by_hour) "
+        "when they fit in a day, else the finest of days, weeks, months or years that lists "
+        "every period between the first and the last in a few dozen (else the years with lapses).",
     )
     worst: list[Moment]
 
@@ -207,33 +202,6 @@ class _PostTally:
 # Greeting outcomes and what leads to them: stored without a post (only posture values carry
 # one), they belong to the door post.
 DOOR_EVENTS = frozenset({"greeting", "greeting_missed", "greeting_prompt", "customer_arrived"})
-
-
-def _hour_start(timestamp: float) -> float:
-    """The start of the local hour that ``timestamp`` falls in."""
-    moment = datetime.fromtimestamp(timestamp)
-    return moment.replace(minute=0, second=0, microsecond=0).timestamp()
-
-
-def _by_hour(lapses: list[tuple[float, float]]) -> list[HourPosture]:
-    """Posture lapses (start, off_s) by the hour they started in, every hour from the first to
-    the last that has one."""
-    if not lapses:
-        return []
-    counts: Counter[float] = Counter()
-    seconds: defaultdict[float, float] = defaultdict(float)
-    for start, off in lapses:
-        hour = _hour_start(start)
-        counts[hour] += 1
-        seconds[hour] += off
-    hours, hour, last = set(counts), min(counts), max(counts)
-    while hour < last:
-        hours.add(hour)
-        # The next local hour, across a DST change too (and never backwards).
-        hour = max(_hour_start(hour + 3601), hour + 1800)
-    return [
-        HourPosture(start=h, lapses=counts[h], off_s=round(seconds[h], 1)) for h in sorted(hours)
-    ]
 
 
 def attributed_post(event: StoredEvent, door_post: str | None) -> str | None:
@@ -369,7 +337,8 @@ def build_report(
         posture_off_s=round(off_total, 1),
         staff=summaries,
         posts=[posts[name].summary(name) for name in sorted(posts)],
-        posture_by_hour=_by_hour(lapses),
+        posture_by_hour=by_hour(lapses),
+        posture_timeline=timeline(lapses),
         worst=sorted(worst, key=lambda m: -m.severity)[:WORST_MOMENTS],
     )
 

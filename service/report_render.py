@@ -22,6 +22,7 @@ from matplotlib.ticker import MaxNLocator
 
 from service.fonts import FAMILY, FONT_FILE, font_face_css, warn_missing_glyphs
 from service.report import HISTOGRAM_EDGES, ShiftReport
+from service.report_posture import PostureTimeline, PostureUnit
 
 Format = Literal["html", "pdf", "csv", "json"]
 FORMATS: tuple[Format, ...] = ("html", "pdf", "csv", "json")
@@ -32,6 +33,13 @@ GREETING_OUTCOMES = (
     ("greetings_late", "延迟 late", "#ffa726"),
     ("greetings_missed", "未迎宾 missed", "#ef5350"),
 )
+UNIT_NAMES: dict[PostureUnit, str] = {
+    "hour": "小时 hour",
+    "day": "日 day",
+    "week": "周 week (from Monday)",
+    "month": "月 month",
+    "year": "年 year",
+}
 
 
 @cache
@@ -48,9 +56,19 @@ def _png(figure: Figure) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def period_heading(posture: PostureTimeline) -> str:
+    """What the posture chart's and table's periods are."""
+    heading = UNIT_NAMES[posture.unit]
+    return (
+        heading
+        if posture.complete
+        else f"{heading} (仅列有记录的 only the {posture.unit}s with lapses)"
+    )
+
+
 def charts(report: ShiftReport) -> dict[str, str]:
     """Base64 PNG charts: bow depths against the standard, greeting outcomes (on time, late,
-    missed), greeting latencies and minutes of posture lapse per hour."""
+    missed), greeting latencies and minutes of posture lapse per hour (day, week, ...)."""
     plt.rcParams["font.family"] = _font()
     found: dict[str, str] = {}
     if report.bow_depths:
@@ -81,21 +99,22 @@ def charts(report: ShiftReport) -> dict[str, str]:
         axis.set_xlabel("迎宾用时 greeting latency (s)")
         axis.set_ylabel("次数 count")
         found["latency"] = _png(figure)
-    if report.posture_by_hour:
+    posture = report.posture_timeline
+    if posture.periods:
         # Minutes off standard, not a compliance share: time at the posts is not stored.
-        hours = report.posture_by_hour
+        periods = posture.periods
         figure, axis = plt.subplots(figsize=(6, 2.4))
         bars = axis.bar(
-            range(len(hours)), [h.off_s / 60 for h in hours], color="#8d6e63", width=0.7
+            range(len(periods)), [p.off_s / 60 for p in periods], color="#8d6e63", width=0.7
         )
-        axis.bar_label(bars, labels=[str(h.lapses) for h in hours], padding=2, fontsize=7)
-        axis.set_xticks(range(len(hours)), [h.label() for h in hours])
-        if len(hours) > 12:
+        axis.bar_label(bars, labels=[str(p.lapses) for p in periods], padding=2, fontsize=7)
+        axis.set_xticks(range(len(periods)), [p.label() for p in periods])
+        if len(periods) > 12 or posture.unit in ("day", "week"):
             axis.tick_params(axis="x", labelrotation=90)
         axis.tick_params(axis="x", labelsize=8)
         axis.margins(y=0.15)  # room for the counts above the bars
         axis.set_title("站姿不规范时长 posture off (min), 柱上为次数 lapses on bars", fontsize=9)
-        axis.set_xlabel("小时 hour")
+        axis.set_xlabel(period_heading(posture))
         axis.set_ylabel("分钟 min")
         found["posture"] = _png(figure)
     return found
@@ -110,7 +129,12 @@ def report_html(report: ShiftReport, font_face: str = "") -> str:
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     environment.filters["clock"] = _clock
     template = environment.from_string(TEMPLATE.read_text(encoding="utf-8"))
-    html = template.render(report=report, charts=charts(report), font_face=font_face)
+    html = template.render(
+        report=report,
+        charts=charts(report),
+        font_face=font_face,
+        period_heading=period_heading(report.posture_timeline),
+    )
     warn_missing_glyphs(html, f"report {report.site}")
     return html
 
@@ -169,9 +193,9 @@ def report_csv(report: ShiftReport) -> str:
             "posture_off_s",
         ):
             writer.writerow(["post " + post.post, key, getattr(post, key), ""])
-    for hour in report.posture_by_hour:
-        writer.writerow(["posture " + hour.label(), "posture_lapses", hour.lapses, ""])
-        writer.writerow(["posture " + hour.label(), "posture_off_s", hour.off_s, ""])
+    for period in report.posture_timeline.periods:  # the table's periods: hours, days, ...
+        writer.writerow(["posture " + period.label(), "posture_lapses", period.lapses, ""])
+        writer.writerow(["posture " + period.label(), "posture_off_s", period.off_s, ""])
     for moment in report.worst:
         clip = "" if moment.clip_id is None else moment.clip_id
         writer.writerow(["worst", _clock(moment.start), f"{moment.camera}: {moment.what}", clip])
