@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import time
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from models.runtime import OnnxNetwork
 from rules.config import RulesConfig
 from rules.engine import RulesEngine, SceneContext
 from service.backends import BackendName, create_perception
+from service.camera_fit import FramesCamera
 from service.clip_config import ClipConfig
 from service.clips import ClipRecorder, ClipWriter
 from service.drawing import draw_people
@@ -27,7 +29,6 @@ from service.store_models import NewClip
 from service.tracks_file import EventsWriter, TracksWriter
 from service.video_writer import Mp4Writer
 from vision.config import PerceptionConfig
-from vision.placement import Placement
 from vision.sources import open_source
 
 TRACKS_FILE = "tracks.jsonl"
@@ -52,6 +53,7 @@ class AnalyzeSummary:
     most_people: int = 0
     track_ids: set[int] = field(default_factory=set)
     stopped_early: str | None = None
+    calibration_note: str | None = None  # the camera file was scaled to the frames
     events: int = 0
     outputs: list[Path] = field(default_factory=list)
 
@@ -63,6 +65,8 @@ class AnalyzeSummary:
             f"{self.events} events",
         ]
         text += [f"wrote {path}" for path in self.outputs]
+        if self.calibration_note:
+            text.append(f"warning: {self.calibration_note}")
         if self.stopped_early:
             text.append(f"warning: {self.stopped_early}; kept the {self.frames} frames read")
         return text
@@ -111,16 +115,24 @@ def analyze(
     rules_config: RulesConfig | None = None,
     clips: bool = False,
     clip_config: ClipConfig | None = None,
+    camera_file: str = "the camera file",
 ) -> AnalyzeSummary:
     """Process every frame of ``source_spec``; write tracks.jsonl, events.jsonl (and
-    annotated.mp4). ``camera`` gives floor positions, gravity and zones."""
-    placement = Placement.from_camera(camera)
+    annotated.mp4). ``camera`` (read from ``camera_file``) gives floor positions, gravity and
+    zones; it must be for the frames' size (or, scaled, their aspect ratio): else
+    ImageSizeError, at the first frame before anything is written, or later where the frames
+    change size, with what was written until then kept."""
     engine = RulesEngine(rules_config or RulesConfig(), scene_context(camera))
     with contextlib.ExitStack() as stack:
         perception = create_perception(backend, config or PerceptionConfig())
         stack.callback(perception.close)
         source = open_source(source_spec)
         stack.callback(source.close)
+        fitted = FramesCamera(camera, camera_file, source.description)
+        frames = source.frames()
+        first = next(frames, None)
+        if first is not None:
+            fitted.fit(first.image)  # a camera file for other frames: refused, nothing written
         out_dir.mkdir(parents=True, exist_ok=True)
         summary = AnalyzeSummary(source=source.description)
         tracks_path = out_dir / TRACKS_FILE
@@ -141,11 +153,12 @@ def analyze(
         )
         recorder: ClipRecorder | None = None
         if clips:
-            recorder = offline_recorder(out_dir / CLIPS_FOLDER, camera, clip_config)
+            recorder = offline_recorder(out_dir / CLIPS_FOLDER, fitted.camera, clip_config)
             stack.callback(recorder.close)
         last_time = 0.0
-        for frame in source.frames():
-            result = placement.place(perception.process(frame))
+        for frame in itertools.chain([first] if first is not None else [], frames):
+            fitted.fit(frame.image, frame.index)  # the files are closed with what they hold
+            result = fitted.placement.place(perception.process(frame))
             judged = engine.update(result)
             writer.write(result, judged)
             events.write(judged.events)
@@ -165,4 +178,5 @@ def analyze(
         summary.events = events.count
     summary.seconds = time.perf_counter() - started
     summary.stopped_early = source.stopped_early
+    summary.calibration_note = fitted.note
     return summary

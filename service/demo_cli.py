@@ -26,6 +26,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             config=PerceptionConfig(),
             camera=load_camera(DEMO_CAMERA),
             clips=True,
+            camera_file=str(DEMO_CAMERA),
         )
         for line in summary.lines():
             print(line)

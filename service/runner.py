@@ -17,21 +17,18 @@ from multiprocessing.synchronize import Event as StopFlag
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
-from calibration.camera_file import CameraFile, load_camera
-from calibration.overlay import Outline, zone_outlines
-from models.runtime import OnnxNetwork
+from calibration.image_size import ImageSizeError
 from rules.config import RulesConfig
-from rules.engine import FrameRules, RulesEngine
+from rules.engine import FrameRules
 from rules.events import Event, Phase
-from service.analyze import face_blurrer, scene_context
+from service.analyze import face_blurrer
 from service.camera_feed import LatestFrame, ReplaySource, open_camera
 from service.clip_config import ClipConfig
 from service.clips import ClipRecorder, ClipWriter
 from service.config import CameraConfig
-from service.drawing import draw_captions, draw_outlines, draw_people
+from service.runner_pipeline import Pipeline, build_pipeline, live_view, raw_jpeg
 from service.runner_process import (
     leave_interrupts_to_the_service,
     start_without_interrupts,
@@ -40,8 +37,6 @@ from service.runner_process import (
 from service.store_models import NewClip
 from vision.config import PerceptionConfig
 from vision.frame import FrameResult
-from vision.pipeline import OnnxPerception
-from vision.placement import Placement
 from vision.sources import FrameSource, SourceError
 
 log = logging.getLogger(__name__)
@@ -55,7 +50,6 @@ CLIPS_ON_STOP_S = 3.0  # the supervisor waits 5 s for a runner to stop
 CLIP_FAILURES_TOLERATED = 3
 LIVE_VIEW_EVERY_S = 0.25
 RAW_EVERY_S = 2.0
-LIVE_VIEW_WIDTH = 640
 
 
 @dataclass(frozen=True)
@@ -67,6 +61,7 @@ class HealthMessage:
     last_frame_at: float | None
     error: str | None
     inference_ms: float = 0.0
+    problem: str | None = None  # a fault a person must fix (the camera file), for /health
 
 
 @dataclass(frozen=True)
@@ -115,50 +110,6 @@ class ClipSettings:
 
 
 Message = HealthMessage | EventMessage | FrameMessage | ClipMessage | ClipPauseMessage
-
-
-@dataclass
-class Pipeline:
-    perception: OnnxPerception
-    placement: Placement
-    engine: RulesEngine
-    outlines: list[Outline]
-    last_frame_time: float | None = None
-
-
-def _pipeline(camera: CameraConfig, perception: PerceptionConfig, rules: RulesConfig) -> Pipeline:
-    calibration: CameraFile | None = load_camera(camera.camera_file) if camera.camera_file else None
-    outlines = []
-    if calibration is not None and calibration.floor is not None:
-        outlines = zone_outlines(calibration, calibration.floor)
-    return Pipeline(
-        OnnxPerception(perception, OnnxNetwork),
-        Placement.from_camera(calibration),
-        RulesEngine(rules, scene_context(calibration)),
-        outlines,
-    )
-
-
-def live_view(
-    image: np.ndarray, result: FrameResult, pipeline: Pipeline, captions: list[str]
-) -> bytes:
-    """The annotated picture for the dashboard: skeletons, ids, zones and recent verdicts."""
-    canvas = draw_people(image, result)
-    draw_outlines(canvas, pipeline.outlines)
-    draw_captions(canvas, captions[-4:])
-    bgr = cv2.cvtColor(canvas, cv2.COLOR_RGB2BGR)
-    scale = LIVE_VIEW_WIDTH / bgr.shape[1]
-    if scale < 1:
-        bgr = cv2.resize(bgr, (LIVE_VIEW_WIDTH, round(bgr.shape[0] * scale)))
-    ok, jpeg = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 70])
-    return bytes(jpeg) if ok else b""
-
-
-def raw_jpeg(image: np.ndarray) -> bytes:
-    ok, jpeg = cv2.imencode(
-        ".jpg", cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90]
-    )
-    return bytes(jpeg) if ok else b""
 
 
 def _caption(event: Event) -> str:
@@ -215,7 +166,7 @@ def run_camera(
     """The body of a runner process."""
     leave_interrupts_to_the_service()
     stop_with_parent(stop, grace_s=CLIPS_ON_STOP_S + 2.0)
-    pipeline = _pipeline(camera, perception, rules)
+    pipeline = build_pipeline(camera, perception, rules)
     recorder = _recorder(camera, clips, pipeline, out)
     backoff = BACKOFF_START_S
     try:
@@ -227,7 +178,8 @@ def run_camera(
                 stop.wait(backoff)
                 backoff = min(backoff * 2, BACKOFF_MAX_S)
                 continue
-            backoff = BACKOFF_START_S
+            if pipeline.size_problem is None:
+                backoff = BACKOFF_START_S
             played_once = isinstance(source, ReplaySource) and not source.loop
             reason = _stream(camera, source, pipeline, recorder, out, stop)  # closes the source
             if played_once and reason == STREAM_ENDED:
@@ -238,8 +190,11 @@ def run_camera(
                 _send(out, HealthMessage(camera.name, False, 0.0, 0, None, "the video has ended"))
                 _send(out, FinishedMessage(camera.name))
                 return
-            _send(out, HealthMessage(camera.name, False, 0.0, 0, None, reason))
+            problem = pipeline.size_problem  # shown until the camera file or camera is fixed
+            _send(out, HealthMessage(camera.name, False, 0.0, 0, None, reason, problem=problem))
             stop.wait(backoff)
+            if problem is not None:
+                backoff = min(backoff * 2, BACKOFF_MAX_S)
     finally:
         if recorder is not None:
             # The clips still open are written with what they have, within the supervisor's
@@ -302,8 +257,15 @@ def _stream(
             return source.stopped_early or (
                 STREAM_ENDED if latest.ended else f"no frame for {STALL_S:.0f} s"
             )
+        try:
+            pipeline.fit(frame.image)
+        except ImageSizeError as error:  # measuring nothing beats wrong floor positions
+            latest.stop()
+            pipeline.size_problem = str(error)
+            return str(error)
+        pipeline.size_problem = None
         started = time.perf_counter()
-        result = pipeline.placement.place(pipeline.perception.process(frame))
+        result = pipeline.camera.placement.place(pipeline.perception.process(frame))
         judged = pipeline.engine.update(result)
         pipeline.last_frame_time = frame.timestamp
         inference_ms = (time.perf_counter() - started) * 1000

@@ -293,6 +293,8 @@ class Supervisor:
                 clips_paused=previous.clips_paused if previous else None,
             )
         )
+        problem = message.problem and f"camera {message.camera}: {message.problem}"
+        self.live.set_problem(f"camera {message.camera}", problem)  # in /health until fixed
         metrics.CAMERA_ONLINE.labels(message.camera).set(1 if message.online else 0)
         metrics.CAMERA_FPS.labels(message.camera).set(message.fps)
         if message.online:
