@@ -21,6 +21,7 @@ from rules.config import RulesConfig
 from service.analyze import analyze
 from service.arg_types import positive_int, replay_speed
 from service.backends import BACKENDS, BackendError
+from service.bench_soak_cli import add_bench_soak_parser
 from service.calibrate_cli import add_calibrate_parser
 from service.config import SiteError
 from service.demo_cli import add_demo_parser
@@ -68,6 +69,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         camera=camera,
         rules_config=rules,
         clips=args.clips,
+        camera_file=str(args.camera),
     )
     for line in summary.lines():
         print(line, file=sys.stderr if line.startswith("warning") else sys.stdout)
@@ -283,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     clips_parser.add_argument("--camera", help="camera file (zones, gravity)")
     clips_parser.add_argument("--frames", type=positive_int, help="stop after N frames")
     clips_parser.set_defaults(handler=cmd_bench_clips)
+    add_bench_soak_parser(commands)
 
     add_demo_parser(commands)
     add_calibrate_parser(commands)
