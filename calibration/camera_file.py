@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from calibration.errors import CalibrationError
+from etiquette.calibration.errors import CalibrationError
 
 FORMAT_VERSION = 1
 MIN_DOOR_M = 0.05

@@ -10,10 +10,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from calibration.camera_file import CameraFile, Floor, Intrinsics, MarkedPoint
-from calibration.errors import CalibrationError
-from calibration.geometry import closest_pair, collinearity
-from calibration.projection import FloorProjection, homography_from_pose, pose_from_extrinsics
+from etiquette.calibration.camera_file import CameraFile, Floor, Intrinsics, MarkedPoint
+from etiquette.calibration.errors import CalibrationError
+from etiquette.calibration.geometry import closest_pair, collinearity
+from etiquette.calibration.projection import (
+    FloorProjection,
+    homography_from_pose,
+    pose_from_extrinsics,
+)
 
 MIN_POINTS = 4
 MIN_FLOOR_SEPARATION_M = 0.02

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from calibration.camera_file import CameraFile
-from calibration.errors import CalibrationError
+from etiquette.calibration.camera_file import CameraFile
+from etiquette.calibration.errors import CalibrationError
 
 # Width and height may scale this differently (0.5%): 854x480 is 1280x720 rounded.
 ASPECT_TOLERANCE = 0.005

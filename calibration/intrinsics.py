@@ -15,8 +15,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from calibration.camera_file import Intrinsics
-from calibration.errors import CalibrationError
+from etiquette.calibration.camera_file import Intrinsics
+from etiquette.calibration.errors import CalibrationError
 
 MIN_VIEWS = 3
 # A view this much worse than the median (and above OUTLIER_FLOOR_PX) is a bad detection.

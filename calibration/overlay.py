@@ -8,9 +8,9 @@ import math
 import cv2
 import numpy as np
 
-from calibration.camera_file import CameraFile, Floor
-from calibration.projection import FloorProjection
-from calibration.zones import FloorZones
+from etiquette.calibration.camera_file import CameraFile, Floor
+from etiquette.calibration.projection import FloorProjection
+from etiquette.calibration.zones import FloorZones
 
 GRID_COLOR = (255, 255, 255)  # BGR
 DOOR_COLOR = (0, 0, 255)

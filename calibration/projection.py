@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from calibration.camera_file import CameraFile, CameraPose, Floor, Intrinsics
-from calibration.errors import CalibrationError
+from etiquette.calibration.camera_file import CameraFile, CameraPose, Floor, Intrinsics
+from etiquette.calibration.errors import CalibrationError
 
 DOWN = np.array([0.0, 0.0, -1.0])
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from calibration.camera_file import Zones
-from calibration.geometry import distance_to_segment, point_in_polygon, side_of_line
+from etiquette.calibration.camera_file import Zones
+from etiquette.calibration.geometry import distance_to_segment, point_in_polygon, side_of_line
 
 CAP_STEPS = 8  # segments per quarter circle when the arrival zone is drawn
 

@@ -4,9 +4,9 @@ tragions), for blurring faces."""
 
 from __future__ import annotations
 
-from models.anchors import AnchorSpec
-from models.network import Network
-from models.ssd import SsdDetector, SsdSpec
+from etiquette.models.anchors import AnchorSpec
+from etiquette.models.network import Network
+from etiquette.models.ssd import SsdDetector, SsdSpec
 
 FACE_MODELS = {
     "face_detection_short_range": SsdSpec(

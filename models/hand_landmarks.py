@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.network import Network
-from models.roi import Roi, normalize_radians, warp_roi
+from etiquette.models.network import Network
+from etiquette.models.roi import Roi, normalize_radians, warp_roi
 
 NUM_HAND_LANDMARKS = 21
 WRIST, INDEX_MCP, MIDDLE_MCP, RING_MCP = 0, 5, 9, 13

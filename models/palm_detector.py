@@ -3,10 +3,10 @@ pose; a fallback source of hand regions (the steady state derives them from the 
 
 from __future__ import annotations
 
-from models.anchors import AnchorSpec
-from models.network import Network
-from models.roi import Roi
-from models.ssd import Detection, SsdDetector, SsdSpec
+from etiquette.models.anchors import AnchorSpec
+from etiquette.models.network import Network
+from etiquette.models.roi import Roi
+from etiquette.models.ssd import Detection, SsdDetector, SsdSpec
 
 PALM_DETECTION = SsdSpec(
     anchors=AnchorSpec(input_size=192, strides=(8, 16, 16, 16)),

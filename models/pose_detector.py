@@ -6,10 +6,10 @@ centre and 1 a point above the head that fixes the body's scale and rotation.
 
 from __future__ import annotations
 
-from models.anchors import AnchorSpec
-from models.network import Network
-from models.roi import Roi
-from models.ssd import Detection, SsdDetector, SsdSpec
+from etiquette.models.anchors import AnchorSpec
+from etiquette.models.network import Network
+from etiquette.models.roi import Roi
+from etiquette.models.ssd import Detection, SsdDetector, SsdSpec
 
 POSE_DETECTION = SsdSpec(
     anchors=AnchorSpec(input_size=224, strides=(8, 16, 32, 32, 32)),

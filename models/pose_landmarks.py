@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.network import Network
-from models.roi import Roi, warp_roi
+from etiquette.models.network import Network
+from etiquette.models.roi import Roi, warp_roi
 
 NUM_POSE_LANDMARKS = 33
 NUM_MODEL_LANDMARKS = 39

@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 from onnx import TensorProto, numpy_helper
 from pydantic import BaseModel, ConfigDict, Field
 
-from models.onnx_graph import keep_outputs
+from etiquette.models.onnx_graph import keep_outputs
 
 MODELS_DIR = Path(__file__).resolve().parent / "onnx"
 MANIFEST_NAME = "manifest.json"

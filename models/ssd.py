@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.anchors import AnchorSpec, decode_detections, ssd_anchor_centers, weighted_nms
-from models.network import Network
-from models.roi import Roi, square_roi_around, warp_roi
+from etiquette.models.anchors import AnchorSpec, decode_detections, ssd_anchor_centers, weighted_nms
+from etiquette.models.network import Network
+from etiquette.models.roi import Roi, square_roi_around, warp_roi
 
 
 @dataclass(frozen=True, slots=True)

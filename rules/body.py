@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from vision.joints import Joint
+from etiquette.vision.joints import Joint
 
 CAMERA_UP = np.array([0.0, -1.0, 0.0])
 SHOULDERS = [Joint.LEFT_SHOULDER, Joint.RIGHT_SHOULDER]

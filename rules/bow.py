@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rules.body import arms_held_out, forward_of, forward_pitch_deg, unit, wrist_heights
-from rules.config import BowConfig
-from rules.events import BowValues, BowVerdict
-from rules.trunk import Reference, View
-from rules.upper_body import ShoulderCue, Stance
+from etiquette.rules.body import arms_held_out, forward_of, forward_pitch_deg, unit, wrist_heights
+from etiquette.rules.config import BowConfig
+from etiquette.rules.events import BowValues, BowVerdict
+from etiquette.rules.trunk import Reference, View
+from etiquette.rules.upper_body import ShoulderCue, Stance
 
 HOLD_WITHIN_DEG = 2.0
 # A person not seen for longer than this mid-bow (their head left the picture, the pose

@@ -6,20 +6,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from calibration.zones import FloorZones
-from rules.body import knee_angle_deg, legs_visible
-from rules.bow import BowDetector, BowEnd, BowInProgress, BowSample
-from rules.config import RulesConfig
-from rules.events import BowEvent, Event, GestureEvent, Phase, PostureEvent, PostureValues
-from rules.gestures import GestureDetector, GestureFound, read_hand
-from rules.greeting import GreetingTimer, StaffAct
-from rules.motion import BodyMotion
-from rules.posture import PostureTracker, posture_faults
-from rules.roles import ROLE_NAMES, RoleKeeper
-from rules.trunk import Reference, SceneBaseline, TrunkMeter, TrunkReading
-from rules.upper_body import ShoulderCue
-from vision.frame import FrameResult
-from vision.joints import HandSide, Role
+from etiquette.calibration.zones import FloorZones
+from etiquette.rules.body import knee_angle_deg, legs_visible
+from etiquette.rules.bow import BowDetector, BowEnd, BowInProgress, BowSample
+from etiquette.rules.config import RulesConfig
+from etiquette.rules.events import BowEvent, Event, GestureEvent, Phase, PostureEvent, PostureValues
+from etiquette.rules.gestures import GestureDetector, GestureFound, read_hand
+from etiquette.rules.greeting import GreetingTimer, StaffAct
+from etiquette.rules.motion import BodyMotion
+from etiquette.rules.posture import PostureTracker, posture_faults
+from etiquette.rules.roles import ROLE_NAMES, RoleKeeper
+from etiquette.rules.trunk import Reference, SceneBaseline, TrunkMeter, TrunkReading
+from etiquette.rules.upper_body import ShoulderCue
+from etiquette.vision.frame import FrameResult
+from etiquette.vision.joints import HandSide, Role
 
 FORGET_AFTER_S = 5.0  # a track unseen this long is closed and dropped
 STARTUP_S = 1.0  # tracks seen this early were there before the service looked

@@ -8,11 +8,11 @@ from typing import Literal
 
 import numpy as np
 
-from rules.body import SHOULDERS, angle_deg, midpoint
-from rules.config import GestureConfig
-from rules.events import GestureValues
-from rules.hand_shape import hand_shape, palm_normal
-from vision.joints import HandSide, Joint
+from etiquette.rules.body import SHOULDERS, angle_deg, midpoint
+from etiquette.rules.config import GestureConfig
+from etiquette.rules.events import GestureValues
+from etiquette.rules.hand_shape import hand_shape, palm_normal
+from etiquette.vision.joints import HandSide, Joint
 
 ARM = {
     HandSide.LEFT: (Joint.LEFT_SHOULDER, Joint.LEFT_ELBOW, Joint.LEFT_WRIST),

@@ -13,8 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from rules.config import GreetingConfig
-from rules.events import (
+from etiquette.rules.config import GreetingConfig
+from etiquette.rules.events import (
     ArrivalEvent,
     ArrivalValues,
     BowValues,

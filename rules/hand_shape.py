@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rules.body import angle_deg, unit
-from rules.config import HandShapeConfig
-from vision.joints import HandJoint, HandSide
+from etiquette.rules.body import angle_deg, unit
+from etiquette.rules.config import HandShapeConfig
+from etiquette.vision.joints import HandJoint, HandSide
 
 FINGERS = (
     (HandJoint.INDEX_MCP, HandJoint.INDEX_PIP, HandJoint.INDEX_TIP),

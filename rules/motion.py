@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rules.body import body_height_px, feet_point
-from vision.joints import Joint
+from etiquette.rules.body import body_height_px, feet_point
+from etiquette.vision.joints import Joint
 
 SMOOTHING = 0.3  # weight of the newest speed sample
 # Shoulders narrower than this share of their usual width: a broken skeleton (the head and

@@ -6,11 +6,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rules.body import HIPS, SHOULDERS, facing, midpoint, shoulder_tilt_deg, shoulder_width, unit
-from rules.config import PostureConfig
-from rules.events import PostureValues
-from rules.trunk import TrunkReading
-from vision.joints import Joint
+from etiquette.rules.body import (
+    HIPS,
+    SHOULDERS,
+    facing,
+    midpoint,
+    shoulder_tilt_deg,
+    shoulder_width,
+    unit,
+)
+from etiquette.rules.config import PostureConfig
+from etiquette.rules.events import PostureValues
+from etiquette.rules.trunk import TrunkReading
+from etiquette.vision.joints import Joint
 
 CLASPED_M = 0.25  # wrists this close together count as clasped
 SIDE_REACH_M = 0.35  # a hanging hand stays this close to the body's axis

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rules.config import RolesConfig
-from vision.joints import Role
+from etiquette.rules.config import RolesConfig
+from etiquette.vision.joints import Role
 
 
 @dataclass

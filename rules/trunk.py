@@ -10,7 +10,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from rules.body import (
+from etiquette.rules.body import (
     CAMERA_UP,
     angle_deg,
     facing,
@@ -22,9 +22,9 @@ from rules.body import (
     trunk_vector,
     unit,
 )
-from rules.config import TrunkConfig
-from vision.joints import Joint
-from vision.smoothing import OneEuroFilter
+from etiquette.rules.config import TrunkConfig
+from etiquette.vision.joints import Joint
+from etiquette.vision.smoothing import OneEuroFilter
 
 BASELINE_MEMORY_S = 60.0  # the upright baseline follows the last minute of stillness
 STANDING_WINDOW_S = 0.8  # posture lapses last seconds; this median is steady, and late by 0.4 s

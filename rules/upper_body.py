@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vision.joints import Joint
+from etiquette.vision.joints import Joint
 
 # Hip-to-shoulder height in shoulder widths (adults: about 0.5 m over 0.4 m).
 TRUNK_IN_SHOULDER_WIDTHS = 1.2

@@ -1,4 +1,4 @@
-"""Rebuild service/fonts/EtiquetteSansSC-Regular.otf, the bundled Chinese font.
+"""Rebuild service/media/fonts/EtiquetteSansSC-Regular.otf, the bundled Chinese font.
 
 A subset of Noto Sans CJK SC Regular (SIL Open Font License 1.1, from Debian's
 fonts-noto-cjk): every character of GB 2312 (the 6,763 common simplified hanzi and its
@@ -18,7 +18,7 @@ from fontTools import subset
 from fontTools.ttLib import TTCollection, TTFont
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "service" / "fonts" / "EtiquetteSansSC-Regular.otf"
+OUT = ROOT / "service" / "media" / "fonts" / "EtiquetteSansSC-Regular.otf"
 SOURCE = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 FAMILY = "Etiquette Sans SC"
 POSTSCRIPT = "EtiquetteSansSC-Regular"

@@ -9,7 +9,7 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q -e '.[test,mediapipe]' -c scripts/test-constraints.txt
 echo "== ruff"; .venv/bin/ruff check . && .venv/bin/ruff format --check .
 echo "== mypy"; .venv/bin/mypy
-echo "== import layering"; .venv/bin/lint-imports
+echo "== import layering"; scripts/lint-imports.sh
 echo "== pytest"
 # A throw-away PostgreSQL on 127.0.0.1 for the event-store tests (stopped again on exit).
 eval "$(scripts/postgres-for-tests.sh)"

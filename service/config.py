@@ -14,11 +14,11 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from rules.config import RulesConfig
-from service.clip_config import ClipConfig
-from service.mqtt import MqttConfig
-from vision.config import PerceptionConfig
-from vision.sources import hide_password
+from etiquette.rules.config import RulesConfig
+from etiquette.service.clips.config import ClipConfig
+from etiquette.service.live.mqtt import MqttConfig
+from etiquette.vision.config import PerceptionConfig
+from etiquette.vision.sources import hide_password
 
 DATABASE_URL_ENV = "ETIQUETTE_DATABASE_URL"
 ADMIN_TOKEN_ENV = "ETIQUETTE_ADMIN_TOKEN"

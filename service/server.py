@@ -14,19 +14,19 @@ from types import FrameType
 import uvicorn
 from fastapi import FastAPI
 
-from calibration.camera_file import load_camera
-from service.api import create_app
-from service.calibration_api import add_calibration_routes
-from service.clips_api import add_clip_routes, clear_exports
-from service.config import SiteConfig
-from service.hub import Hub
-from service.live import LiveState
-from service.live_api import add_live_routes
-from service.log_redaction import SHUTDOWN_TIMEOUT_S, uvicorn_log_config
-from service.mqtt import MqttPublisher
-from service.speech import PromptVoice, SpeechError
-from service.store import EventStore
-from service.supervisor import Supervisor
+from etiquette.calibration.camera_file import load_camera
+from etiquette.service.api.app import create_app
+from etiquette.service.api.calibration import add_calibration_routes
+from etiquette.service.api.clips import add_clip_routes, clear_exports
+from etiquette.service.api.live import add_live_routes
+from etiquette.service.api.log_redaction import SHUTDOWN_TIMEOUT_S, uvicorn_log_config
+from etiquette.service.cameras.supervisor import Supervisor
+from etiquette.service.config import SiteConfig
+from etiquette.service.live.hub import Hub
+from etiquette.service.live.mqtt import MqttPublisher
+from etiquette.service.live.speech import PromptVoice, SpeechError
+from etiquette.service.live.state import LiveState
+from etiquette.service.store.events import EventStore
 
 log = logging.getLogger(__name__)
 PRIVATE_UMASK = 0o077  # what the service writes: its user's alone (rw-------, rwx------)

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from rules.events import Event, parse_event
-from vision.frame import NUM_JOINTS, People
+from etiquette.rules.events import Event, parse_event
+from etiquette.vision.frame import NUM_JOINTS, People
 
 
 def people(count: int, with_world: bool = True) -> People:

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import uvicorn
 
-from service.bench_prompts import free_port
-from service.config import SiteConfig
-from service.demo import demo_site
-from service.server import Service, build_service
-from service.store import EventStore
+from etiquette.service.bench.prompts import free_port
+from etiquette.service.config import SiteConfig
+from etiquette.service.offline.demo import demo_site
+from etiquette.service.server import Service, build_service
+from etiquette.service.store.events import EventStore
 
-SAMPLES = Path(__file__).resolve().parents[1] / "service" / "samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "service" / "offline" / "samples"
 __all__ = ["SAMPLES", "free_port", "running_service", "sample_site"]
 
 

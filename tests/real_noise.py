@@ -15,8 +15,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from vision.frame import FrameResult
-from vision.joints import Joint
+from etiquette.vision.frame import FrameResult
+from etiquette.vision.joints import Joint
 
 LOWER_BODY = [
     Joint.LEFT_HIP,

@@ -2,7 +2,8 @@
 
 Run it with Debian's system Python (python3-gi is a Debian package, not a wheel)::
 
-    /usr/bin/python3 tests/rtsp_server.py --port 8554 --file service/samples/intel_one_by_one.mp4
+    /usr/bin/python3 tests/rtsp_server.py --port 8554 \
+        --file service/offline/samples/intel_one_by_one.mp4
 
 It prints ``ready rtsp://127.0.0.1:PORT/PATH`` once it listens, then serves until killed.
 

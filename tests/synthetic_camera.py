@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from calibration.camera_file import Intrinsics
+from etiquette.calibration.camera_file import Intrinsics
 
 # World -> camera for a level camera looking along +y: x right, y down, z forward.
 LEVEL = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from calibration.camera_file import CameraFile, Floor, Intrinsics
-from calibration.projection import homography_from_pose, pose_from_extrinsics
+from etiquette.calibration.camera_file import CameraFile, Floor, Intrinsics
+from etiquette.calibration.projection import homography_from_pose, pose_from_extrinsics
+from etiquette.vision.frame import FrameResult, People
+from etiquette.vision.joints import HandSide, Joint
+from etiquette.vision.placement import ray_rotation
 from tests.synthetic_camera import SyntheticCamera
-from vision.frame import FrameResult, People
-from vision.joints import HandSide, Joint
-from vision.placement import ray_rotation
 
 J = Joint
 STANDING: dict[Joint, tuple[float, float, float]] = {

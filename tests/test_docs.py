@@ -8,9 +8,9 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from rules.config import RulesConfig
-from service.config import SiteConfig
-from vision.config import PerceptionConfig
+from etiquette.rules.config import RulesConfig
+from etiquette.service.config import SiteConfig
+from etiquette.vision.config import PerceptionConfig
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 DOCUMENTED = set(re.findall(r"^\| ([a-z_][a-z0-9_.\[\]]*) \|", README, flags=re.MULTILINE))

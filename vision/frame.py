@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vision.joints import HandSide, Joint, Role
+from etiquette.vision.joints import HandSide, Joint, Role
 
 NUM_JOINTS = len(Joint)
 NUM_HAND_JOINTS = 21

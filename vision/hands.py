@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.hand_landmarks import HandLandmarker, hand_roi_from_landmarks, hand_roi_from_pose
-from models.roi import Roi
-from vision.config import PerceptionConfig
-from vision.joints import HandSide, Joint
-from vision.tracking import Track
+from etiquette.models.hand_landmarks import (
+    HandLandmarker,
+    hand_roi_from_landmarks,
+    hand_roi_from_pose,
+)
+from etiquette.models.roi import Roi
+from etiquette.vision.config import PerceptionConfig
+from etiquette.vision.joints import HandSide, Joint
+from etiquette.vision.tracking import Track
 
 HAND_JOINTS: dict[HandSide, tuple[Joint, Joint, Joint]] = {
     HandSide.LEFT: (Joint.LEFT_WRIST, Joint.LEFT_INDEX, Joint.LEFT_PINKY),

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from models.mediapipe_tasks import (
+from etiquette.models.mediapipe_tasks import (
     HandLandmarkerTask,
     Hands,
     PoseLandmarkerTask,
@@ -24,18 +24,18 @@ from models.mediapipe_tasks import (
     VideoClock,
     VideoInput,
 )
-from vision.config import PerceptionConfig
-from vision.frame import (
+from etiquette.vision.config import PerceptionConfig
+from etiquette.vision.frame import (
     NUM_HAND_JOINTS,
     NUM_HAND_SIDES,
     FrameResult,
     People,
     StageTimes,
 )
-from vision.hands import hand_is_raised
-from vision.joints import HandJoint, HandSide, Joint
-from vision.sources import Frame
-from vision.tracking import Box, box_iou, keypoint_box
+from etiquette.vision.hands import hand_is_raised
+from etiquette.vision.joints import HandJoint, HandSide, Joint
+from etiquette.vision.sources import Frame
+from etiquette.vision.tracking import Box, box_iou, keypoint_box
 
 # Boxes of one person in consecutive frames overlap at least this much.
 MIN_TRACK_IOU = 0.3

@@ -13,19 +13,19 @@ from typing import Protocol
 
 import numpy as np
 
-from models import hand_landmarks, pose_landmarks
-from models.hand_landmarks import HandLandmarker
-from models.network import Network
-from models.pose_detector import PoseDetector, landmark_roi
-from models.pose_landmarks import PoseLandmarker, PoseLandmarks
-from models.roi import Roi, square_roi_around
-from vision.config import PerceptionConfig
-from vision.frame import FrameResult, People, StageTimes
-from vision.hands import update_hands
-from vision.joints import Joint
-from vision.motion import MotionRegions
-from vision.sources import Frame
-from vision.tracking import Box, Track, TrackBook, box_coverage, box_iou, keypoint_box
+from etiquette.models import hand_landmarks, pose_landmarks
+from etiquette.models.hand_landmarks import HandLandmarker
+from etiquette.models.network import Network
+from etiquette.models.pose_detector import PoseDetector, landmark_roi
+from etiquette.models.pose_landmarks import PoseLandmarker, PoseLandmarks
+from etiquette.models.roi import Roi, square_roi_around
+from etiquette.vision.config import PerceptionConfig
+from etiquette.vision.frame import FrameResult, People, StageTimes
+from etiquette.vision.hands import update_hands
+from etiquette.vision.joints import Joint
+from etiquette.vision.motion import MotionRegions
+from etiquette.vision.sources import Frame
+from etiquette.vision.tracking import Box, Track, TrackBook, box_coverage, box_iou, keypoint_box
 
 
 class NetworkFactory(Protocol):

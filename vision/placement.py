@@ -13,11 +13,11 @@ import dataclasses
 
 import numpy as np
 
-from calibration.camera_file import CameraFile, Intrinsics
-from calibration.projection import FloorProjection, undistort_pixels
-from vision.frame import FrameResult
-from vision.joints import Joint
-from vision.standing_trunk import ANKLES, SHOULDERS, FloorGeometry, standing_trunk
+from etiquette.calibration.camera_file import CameraFile, Intrinsics
+from etiquette.calibration.projection import FloorProjection, undistort_pixels
+from etiquette.vision.frame import FrameResult
+from etiquette.vision.joints import Joint
+from etiquette.vision.standing_trunk import ANKLES, SHOULDERS, FloorGeometry, standing_trunk
 
 FEET = [Joint.LEFT_HEEL, Joint.RIGHT_HEEL, Joint.LEFT_ANKLE, Joint.RIGHT_ANKLE]
 HIPS = [Joint.LEFT_HIP, Joint.RIGHT_HIP]

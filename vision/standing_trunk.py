@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vision.joints import Joint
+from etiquette.vision.joints import Joint
 
 ANKLE_HEIGHT_M = 0.08  # the ankle joint above the floor, standing
 ANKLES = [Joint.LEFT_ANKLE, Joint.RIGHT_ANKLE]

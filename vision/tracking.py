@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from models.roi import Roi
-from vision.frame import NUM_HAND_JOINTS, NUM_HAND_SIDES, NUM_JOINTS
-from vision.smoothing import OneEuroFilter
+from etiquette.models.roi import Roi
+from etiquette.vision.frame import NUM_HAND_JOINTS, NUM_HAND_SIDES, NUM_JOINTS
+from etiquette.vision.smoothing import OneEuroFilter
 
 Box = tuple[float, float, float, float]
 

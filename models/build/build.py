@@ -18,13 +18,12 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from models.build.tflite_to_onnx import OPSET, convert, list_ops
-from models.runtime import MANIFEST_NAME, Manifest, ModelEntry, OutputSpec
+from etiquette.models.build.tflite_to_onnx import CONVERTER_NAME, OPSET, convert, list_ops
+from etiquette.models.runtime import MANIFEST_NAME, Manifest, ModelEntry, OutputSpec
 
 SOURCE_PACKAGE = "mediapipe==0.10.21"
 WHEEL_GLOB = "mediapipe-0.10.21-*.whl"
 LICENCE = "Apache-2.0"
-CONVERTER = "models.build.tflite_to_onnx"
 PIP_PLATFORM = ("--python-version", "3.11", "--platform", "manylinux_2_28_x86_64")
 
 
@@ -152,7 +151,9 @@ def _convert_all(wheel: Path, out_dir: Path, licence_dir: Path) -> Manifest:
                 outputs=outputs,
                 ops=list_ops(data),
             )
-    manifest = Manifest(source_wheel=wheel.name, converter=CONVERTER, opset=OPSET, models=entries)
+    manifest = Manifest(
+        source_wheel=wheel.name, converter=CONVERTER_NAME, opset=OPSET, models=entries
+    )
     (out_dir / MANIFEST_NAME).write_text(manifest.model_dump_json(indent=2) + "\n")
     licence_dir.mkdir(parents=True, exist_ok=True)
     (licence_dir / "LICENSE").write_bytes(licence)

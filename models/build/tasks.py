@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         paths = build_task_bundles(args.modules, args.out)
     else:
         # Only here: models.build.build needs the tflite package, the bundles do not.
-        from models.build.build import download_wheel
+        from etiquette.models.build.build import download_wheel
 
         with tempfile.TemporaryDirectory(prefix="mediapipe-wheel-") as tmp:
             modules = extract_modules(download_wheel(Path(tmp)), Path(tmp) / "x")

@@ -14,7 +14,13 @@ import onnx
 import tflite
 from onnx import TensorProto, helper, numpy_helper
 
-from models.build.tflite_reader import Array, ConversionError, Op, TfliteGraph, builtin_options
+from etiquette.models.build.tflite_reader import (
+    Array,
+    ConversionError,
+    Op,
+    TfliteGraph,
+    builtin_options,
+)
 
 TO_NCHW = (0, 3, 1, 2)
 TO_NHWC = (0, 2, 3, 1)

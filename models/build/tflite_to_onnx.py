@@ -25,9 +25,16 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper
 
-from models.build.tflite_ops import TO_NCHW, TO_NHWC, OpConverter
-from models.build.tflite_reader import Array, ConversionError, Op, densify, list_ops, op_name
-from models.onnx_graph import live_nodes
+from etiquette.models.build.tflite_ops import TO_NCHW, TO_NHWC, OpConverter
+from etiquette.models.build.tflite_reader import (
+    Array,
+    ConversionError,
+    Op,
+    densify,
+    list_ops,
+    op_name,
+)
+from etiquette.models.onnx_graph import live_nodes
 
 __all__ = [
     "BATCH",
@@ -44,6 +51,8 @@ __all__ = [
 ]
 
 OPSET = 17
+# The producer recorded in the shipped files: renaming it would change every checksum.
+CONVERTER_NAME = "models.build.tflite_to_onnx"
 BATCH = "N"
 
 _CONVS = ("CONV_2D", "DEPTHWISE_CONV_2D")
@@ -118,7 +127,7 @@ class _Converter(OpConverter):
         model = helper.make_model(
             graph,
             opset_imports=[helper.make_opsetid("", OPSET)],
-            producer_name="models.build.tflite_to_onnx",
+            producer_name=CONVERTER_NAME,  # as recorded in the shipped files
         )
         model.ir_version = 8
         onnx.checker.check_model(model, full_check=True)

@@ -1,0 +1,82 @@
+"""What a camera runner runs each frame through: perception, the camera file (fitted to the
+frames' size), the rules; and the live view it sends to the dashboard."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from etiquette.calibration.camera_file import CameraFile, load_camera
+from etiquette.calibration.overlay import Outline, zone_outlines
+from etiquette.models.runtime import OnnxNetwork
+from etiquette.rules.config import RulesConfig
+from etiquette.rules.engine import RulesEngine
+from etiquette.service.cameras.camera_fit import FramesCamera
+from etiquette.service.cameras.scene import scene_context
+from etiquette.service.config import CameraConfig
+from etiquette.service.media.drawing import draw_captions, draw_outlines, draw_people
+from etiquette.vision.config import PerceptionConfig
+from etiquette.vision.frame import FrameResult
+from etiquette.vision.pipeline import OnnxPerception
+
+log = logging.getLogger(__name__)
+LIVE_VIEW_WIDTH = 640
+
+
+@dataclass
+class Pipeline:
+    perception: OnnxPerception
+    camera: FramesCamera  # the camera file, fitted to the frames' size
+    engine: RulesEngine
+    outlines: list[Outline]  # shared with the clip writer: changed in place
+    last_frame_time: float | None = None
+    size_problem: str | None = None  # the camera file does not fit the frames
+
+    def fit(self, image: np.ndarray) -> None:
+        """The calibration for this frame's size (ImageSizeError if it has none)."""
+        if self.camera.fit(image):
+            log.warning("%s", self.camera.note)
+            self.outlines[:] = _outlines(self.camera.camera)
+
+
+def _outlines(calibration: CameraFile | None) -> list[Outline]:
+    if calibration is None or calibration.floor is None:
+        return []
+    return zone_outlines(calibration, calibration.floor)
+
+
+def build_pipeline(
+    camera: CameraConfig, perception: PerceptionConfig, rules: RulesConfig
+) -> Pipeline:
+    calibration: CameraFile | None = load_camera(camera.camera_file) if camera.camera_file else None
+    return Pipeline(
+        OnnxPerception(perception, OnnxNetwork),
+        FramesCamera(calibration, str(camera.camera_file), f"camera '{camera.name}'"),
+        RulesEngine(rules, scene_context(calibration)),
+        _outlines(calibration),
+    )
+
+
+def live_view(
+    image: np.ndarray, result: FrameResult, pipeline: Pipeline, captions: list[str]
+) -> bytes:
+    """The annotated picture for the dashboard: skeletons, ids, zones and recent verdicts."""
+    canvas = draw_people(image, result)
+    draw_outlines(canvas, pipeline.outlines)
+    draw_captions(canvas, captions[-4:])
+    bgr = cv2.cvtColor(canvas, cv2.COLOR_RGB2BGR)
+    scale = LIVE_VIEW_WIDTH / bgr.shape[1]
+    if scale < 1:
+        bgr = cv2.resize(bgr, (LIVE_VIEW_WIDTH, round(bgr.shape[0] * scale)))
+    ok, jpeg = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 70])
+    return bytes(jpeg) if ok else b""
+
+
+def raw_jpeg(image: np.ndarray) -> bytes:
+    ok, jpeg = cv2.imencode(
+        ".jpg", cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90]
+    )
+    return bytes(jpeg) if ok else b""

@@ -1,0 +1,18 @@
+"""What the rules need to know of the scene, from the camera file."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from etiquette.calibration.camera_file import CameraFile
+from etiquette.calibration.zones import FloorZones
+from etiquette.rules.engine import SceneContext
+
+
+def scene_context(camera: CameraFile | None) -> SceneContext:
+    """What the rules need from a camera file: gravity and zones."""
+    if camera is None:
+        return SceneContext()
+    pose = camera.floor.pose if camera.floor is not None else None
+    gravity = None if pose is None else np.asarray(pose.gravity_camera, dtype=np.float64)
+    return SceneContext(gravity=gravity, zones=FloorZones(camera.zones))

@@ -1,0 +1,201 @@
+"""`etiquette calibrate ...`: intrinsics, floor, check picture, locate."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from etiquette.calibration.camera_file import CameraFile, load_camera, require_floor, save_camera
+from etiquette.calibration.errors import CalibrationError
+from etiquette.calibration.floor_fit import fit_floor, read_points_file, with_floor
+from etiquette.calibration.intrinsics import calibrate_intrinsics, parse_board
+from etiquette.calibration.overlay import draw_overlay
+from etiquette.calibration.projection import FloorProjection
+
+
+def positive_metres(text: str) -> float:
+    """argparse type: a length above zero."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of metres") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text} must be above 0")
+    return value
+
+
+def _pair(text: str, flag: str) -> np.ndarray:
+    try:
+        first, second = (float(v) for v in text.split(","))
+    except ValueError:
+        raise CalibrationError(f"{flag} {text!r}: give two numbers separated by a comma") from None
+    return np.array([[first, second]])
+
+
+def _read_image(path: Path) -> np.ndarray:
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise CalibrationError(f"{path}: not a readable image; give a .jpg or .png snapshot")
+    return np.asarray(image)
+
+
+def _check_size(camera: CameraFile, image: np.ndarray, path: Path) -> None:
+    size = [image.shape[1], image.shape[0]]
+    if size != camera.image_size:
+        raise CalibrationError(
+            f"{path} is {size[0]}x{size[1]} but the camera file is for "
+            f"{camera.image_size[0]}x{camera.image_size[1]}; use a snapshot at the camera's "
+            "resolution"
+        )
+
+
+def cmd_intrinsics(args: argparse.Namespace) -> int:
+    board = parse_board(args.board, args.square)
+    fit = calibrate_intrinsics([Path(p) for p in args.images], board)
+    out = Path(args.out)
+    camera = load_camera(out) if out.exists() else CameraFile(image_size=list(fit.image_size))
+    camera = camera.model_copy(
+        update={"intrinsics": fit.intrinsics, "floor": None, "image_size": list(fit.image_size)}
+    )
+    save_camera(camera, out)
+    for line in fit.report():
+        print(line)
+    print(f"wrote {out} (any earlier floor fit was removed: refit it with the new lens)")
+    return 0
+
+
+def cmd_floor(args: argparse.Namespace) -> int:
+    camera_path = Path(args.camera)
+    snapshot = _read_image(Path(args.image)) if args.image else None
+    if camera_path.exists():
+        camera = load_camera(camera_path)
+    elif snapshot is not None:
+        camera = CameraFile(image_size=[snapshot.shape[1], snapshot.shape[0]])
+    else:
+        raise CalibrationError(
+            f"{camera_path}: no such camera file; give --image SNAPSHOT to start a camera "
+            "without lens intrinsics, or run `etiquette calibrate intrinsics` first"
+        )
+    if snapshot is not None:
+        _check_size(camera, snapshot, Path(args.image))
+    marks = read_points_file(Path(args.points))
+    width, height = camera.image_size
+    outside = [i + 1 for i, m in enumerate(marks) if not (0 <= m.u < width and 0 <= m.v < height)]
+    if outside:
+        raise CalibrationError(
+            f"marks {outside} lie outside the {width}x{height} image; check their u,v pixels"
+        )
+    fit = fit_floor(marks, camera.intrinsics)
+    out = Path(args.out)
+    save_camera(with_floor(camera, fit), out)
+    for line in fit.report():
+        print(line)
+    print(f"wrote {out}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    camera_path = Path(args.camera)
+    camera = load_camera(camera_path)
+    floor = require_floor(camera, camera_path)
+    image = _read_image(Path(args.image))
+    _check_size(camera, image, Path(args.image))
+    overlay = draw_overlay(image, camera, floor, grid_m=args.grid)
+    out = Path(args.out)
+    try:
+        written = cv2.imwrite(str(out), overlay)
+    except cv2.error:
+        written = False
+    if not written:
+        raise CalibrationError(f"{out}: cannot write the picture; check the folder and suffix")
+    print(f"wrote {out}: {args.grid:g} m floor grid, door line, arrival zone, zones and marks")
+    return 0
+
+
+def cmd_locate(args: argparse.Namespace) -> int:
+    camera_path = Path(args.camera)
+    camera = load_camera(camera_path)
+    projection = FloorProjection.from_camera(camera, require_floor(camera, camera_path))
+    result: dict[str, Any]
+    if args.pixel is not None:
+        floor = projection.to_floor(_pair(args.pixel, "--pixel"))[0]
+        if not np.isfinite(floor).all():
+            raise CalibrationError(f"pixel {args.pixel} is at or above the horizon: no floor there")
+        result = {"floor": [round(float(v), 4) for v in floor]}
+    else:
+        point = _pair(args.floor, "--floor")
+        if not projection.in_front(point)[0]:
+            raise CalibrationError(f"floor point {args.floor} is behind the camera")
+        result = {"pixel": [round(float(v), 2) for v in projection.to_pixels(point)[0]]}
+    print(json.dumps(result))
+    return 0
+
+
+def add_calibrate_parser(commands: Any) -> None:
+    calibrate = commands.add_parser(
+        "calibrate",
+        help="camera calibration: lens, floor plane, zones",
+        description="Calibrate a camera: lens intrinsics from chessboard photos, the floor "
+        "plane in metres from marked points, and check the result on a snapshot.",
+    )
+    sub = calibrate.add_subparsers(dest="calibrate_command", required=True)
+
+    intrinsics = sub.add_parser(
+        "intrinsics",
+        help="lens intrinsics from chessboard photos",
+        description="Detect the chessboard in each photo, fit the lens (intrinsics and "
+        "distortion), report the RMS reprojection error overall and per view, and write them "
+        "into CAMERA.yaml.",
+    )
+    intrinsics.add_argument("images", nargs="+", help="chessboard photos from this camera")
+    intrinsics.add_argument("--board", required=True, help="inner corners, COLSxROWS (e.g. 7x7)")
+    intrinsics.add_argument("--square", type=float, required=True, help="square size, metres")
+    intrinsics.add_argument("--out", required=True, help="camera file to write (YAML)")
+    intrinsics.set_defaults(handler=cmd_intrinsics)
+
+    floor = sub.add_parser(
+        "floor",
+        help="the floor plane from marked points",
+        description="Fit the image-to-floor mapping from POINTS.csv (header u,v,x,y: pixel in "
+        "the raw image, floor metres; at least 4 marks spread over the floor; seen from above "
+        "y is 90 degrees counter-clockwise from x) and, with intrinsics, the camera's height, "
+        "tilt, roll and gravity direction.",
+    )
+    floor.add_argument("--camera", required=True, help="camera file (from `intrinsics`)")
+    floor.add_argument("--points", required=True, help="CSV with u,v,x,y")
+    floor.add_argument(
+        "--image",
+        help="a snapshot (checks the size; starts a camera file "
+        "without intrinsics when --camera does not exist)",
+    )
+    floor.add_argument("--out", required=True, help="camera file to write")
+    floor.set_defaults(handler=cmd_floor)
+
+    check = sub.add_parser(
+        "check",
+        help="draw the floor grid and zones on a snapshot",
+        description="Draw the door line, arrival zone, posts, counters, queue, the marks and a "
+        "floor grid onto SNAPSHOT, for checking the calibration by eye.",
+    )
+    check.add_argument("--camera", required=True, help="camera file to check (YAML)")
+    check.add_argument("--image", required=True, help="a snapshot from the camera")
+    check.add_argument("--out", required=True, help="picture to write (.png)")
+    check.add_argument(
+        "--grid", type=positive_metres, default=0.5, help="grid spacing, metres (0.5)"
+    )
+    check.set_defaults(handler=cmd_check)
+
+    locate = sub.add_parser(
+        "locate",
+        help="pixel to floor metres, or floor metres to pixel (JSON)",
+    )
+    locate.add_argument("--camera", required=True, help="camera file with a floor (YAML)")
+    where = locate.add_mutually_exclusive_group(required=True)
+    where.add_argument("--pixel", help='U,V in the raw image; prints {"floor": [x, y]}')
+    where.add_argument("--floor", help='X,Y in metres; prints {"pixel": [u, v]}')
+    locate.set_defaults(handler=cmd_locate)

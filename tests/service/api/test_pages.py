@@ -1,0 +1,154 @@
+"""The pages in a real headless Chromium (Debian's, driven by Playwright)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, sync_playwright
+
+from etiquette.calibration.camera_file import load_camera
+from tests.live_service import free_port, running_service, sample_site
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert CHROMIUM.exists(), "Debian's chromium is missing: scripts/install-system-deps.sh"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield launched
+        launched.close()
+
+
+def test_earpiece_and_dashboard(browser: Browser, tmp_path: Path) -> None:
+    site = sample_site(tmp_path, free_port())
+    with running_service(site, ("earpiece", "viewer")) as (address, tokens):
+        earpiece = browser.new_page()
+        earpiece.goto(f"http://{address}/earpiece?token={tokens['earpiece']}")
+        earpiece.wait_for_function(
+            "document.getElementById('status').className === 'online'", timeout=15000
+        )
+        earpiece.click("#enable")
+        dashboard = browser.new_page()
+        dashboard.goto(f"http://{address}/dashboard?token={tokens['viewer']}")
+        # The sample's first customer reaches the door ~7.5 s into the clip.
+        earpiece.wait_for_function("window.etiquette.played.length > 0", timeout=45000)
+        prompt = earpiece.text_content("#prompts li .text")
+        assert prompt == "客户进门，请迎宾"
+        picture = "document.querySelector('figure img')"
+        dashboard.wait_for_function(f"{picture} && {picture}.naturalWidth > 0", timeout=20000)
+        dashboard.wait_for_function(
+            "document.querySelectorAll('#events tr').length > 0", timeout=20000
+        )
+        assert "customer_arrived" in (dashboard.text_content("#events") or "")
+        assert "online" in (dashboard.get_attribute("figure figcaption", "class") or "")
+        dashboard.screenshot(path=str(tmp_path / "dashboard.png"))
+        earpiece.screenshot(path=str(tmp_path / "earpiece.png"))
+        print(f"\nscreenshots in {tmp_path}")
+
+
+def test_pages_need_a_token(browser: Browser, tmp_path: Path) -> None:
+    site = sample_site(tmp_path, free_port())
+    with running_service(site, ("earpiece",)) as (address, tokens):
+        page = browser.new_page()
+        assert page.goto(f"http://{address}/dashboard").status == 401  # type: ignore[union-attr]
+        wrong = page.goto(f"http://{address}/dashboard?token={tokens['earpiece']}")
+        assert wrong is not None and wrong.status == 403
+
+
+def test_calibration_page_saves_a_camera_file_from_clicked_points(
+    browser: Browser, tmp_path: Path
+) -> None:
+    site = sample_site(tmp_path, free_port())
+    # A camera with no calibration yet: the page must create its file.
+    site.cameras[0] = site.cameras[0].model_copy(update={"camera_file": None})
+    (tmp_path / "cameras" / "lobby.yaml").unlink()
+    marks = [
+        ((150, 425), (-1.0, 2.0)),
+        ((620, 425), (1.0, 2.0)),
+        ((316, 272), (-1.0, 4.5)),
+        ((525, 272), (1.0, 4.5)),
+    ]
+    with running_service(site, ("admin",)) as (address, tokens):
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.goto(f"http://{address}/calibrate?token={tokens['admin']}")
+        for _ in range(60):  # the first raw snapshot comes with the runner's first frames
+            page.click("#reload")
+            page.wait_for_timeout(500)
+            if page.evaluate("document.getElementById('snapshot').naturalWidth") > 0:
+                break
+        box = page.locator("#snapshot").bounding_box()
+        assert box is not None
+        scale = box["width"] / 768
+        for (u, v), _ in marks:
+            page.mouse.click(box["x"] + u * scale, box["y"] + v * scale)
+        rows = page.locator("#points tr")
+        assert rows.count() == 4
+        for index, (_, (x, y)) in enumerate(marks):
+            rows.nth(index).locator("input.x").fill(str(x))
+            rows.nth(index).locator("input.y").fill(str(y))
+        page.fill("#door-a", "-2,2.5")
+        page.fill("#door-b", "2,2.5")
+        page.fill("#door-inside", "0,4")
+        page.fill("#posts", "door_post: 0.6,4.6; 1.6,4.6; 1.6,5.4; 0.6,5.4")
+        page.click("#save")
+        page.wait_for_function("document.getElementById('result').className !== ''", timeout=15000)
+        message = page.text_content("#result") or ""
+        assert "saved" in message, message
+        saved = tmp_path / "cameras" / "lobby.yaml"
+        camera = load_camera(saved)
+        assert camera.floor is not None and len(camera.floor.points) == 4
+        assert camera.zones.door is not None and "door_post" in camera.zones.posts
+        # Clicks land within a couple of pixels of the marks.
+        clicked = [(p.u, p.v) for p in camera.floor.points]
+        for (u, v), (cu, cv) in zip([m[0] for m in marks], clicked, strict=True):
+            assert abs(u - cu) < 2.5 and abs(v - cv) < 2.5
+        # A bad set of marks is refused with calibration's own message.
+        page.click("#points tr:nth-child(1) button")
+        page.click("#points tr:nth-child(1) button")
+        page.click("#save")
+        page.wait_for_function(
+            "document.getElementById('result').className === 'error'", timeout=15000
+        )
+        assert "at least 4" in (page.text_content("#result") or "")
+
+
+def test_report_page_downloads_send_the_token_in_a_header(browser: Browser, tmp_path: Path) -> None:
+    """/api/report takes no ?token=: the page fetches the report (its frame and the PDF/CSV/
+    JSON downloads) with the Authorization header and saves the answer as a file."""
+    site = sample_site(tmp_path, free_port())
+    with running_service(site, ("viewer",)) as (address, tokens):
+        page = browser.new_page(accept_downloads=True)
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        urls: list[str] = []
+        page.on("request", lambda request: urls.append(request.url))
+        page.goto(f"http://{address}/report?token={tokens['viewer']}&show=1")
+        frame = page.frame_locator("#report")
+        frame.locator("h1").wait_for(timeout=30000)
+        assert "shift report" in (frame.locator("h1").text_content() or "")
+        saved: dict[str, bytes] = {}
+        for form in ("pdf", "csv", "json"):
+            with page.expect_download(timeout=30000) as download:
+                page.click(f"#downloads a.download-{form}")
+            assert download.value.suggested_filename.endswith(f".{form}")
+            saved[form] = Path(download.value.path()).read_bytes()
+        assert saved["pdf"].startswith(b"%PDF")
+        assert saved["csv"].decode().startswith("section,item,value,clip_id")
+        assert saved["json"].decode().lstrip().startswith("{")
+        reports = [url for url in urls if "/api/report" in url]
+        assert reports, urls
+        assert not [url for url in reports if "token=" in url], reports
+        assert errors == []
