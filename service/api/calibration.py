@@ -22,7 +22,7 @@ from etiquette.calibration.camera_file import (
 from etiquette.calibration.errors import CalibrationError
 from etiquette.calibration.floor_fit import fit_floor, with_floor
 from etiquette.service.api.app import Admin, Problem, UrlAdmin
-from etiquette.service.api.live import WEB
+from etiquette.service.api.pages import page
 from etiquette.service.cameras.supervisor import Supervisor
 from etiquette.service.config import SiteConfig
 from etiquette.service.live.state import LiveState
@@ -59,7 +59,7 @@ def add_calibration_routes(
     @app.get("/calibrate", response_class=HTMLResponse, tags=["pages"])
     def calibrate_page(_: UrlAdmin) -> HTMLResponse:
         """Click floor marks on a snapshot, type their metres, draw the door and zones."""
-        return HTMLResponse((WEB / "calibrate.html").read_text(encoding="utf-8"))
+        return page("calibrate.html")
 
     @app.get(
         "/api/cameras/{name}/raw.jpg",

@@ -27,7 +27,7 @@ from etiquette.service.api.app import (
     UrlViewer,
     Viewer,
 )
-from etiquette.service.api.live import WEB
+from etiquette.service.api.pages import page
 from etiquette.service.clips.retention import write_training_marker
 from etiquette.service.config import SiteConfig
 from etiquette.service.store.events import EventStore
@@ -98,12 +98,12 @@ def add_clip_routes(app: FastAPI, site: SiteConfig, store: EventStore) -> None:
     @app.get("/clips", response_class=HTMLResponse, tags=["pages"])
     def clips_page(_: UrlViewer) -> HTMLResponse:
         """The trainer's page: browse, play, keep for training, export (?token= viewer)."""
-        return HTMLResponse((WEB / "clips.html").read_text(encoding="utf-8"))
+        return page("clips.html")
 
     @app.get("/report", response_class=HTMLResponse, tags=["pages"])
     def report_page(_: UrlViewer) -> HTMLResponse:
         """The manager's page: pick a shift, read its report, download PDF/CSV/JSON."""
-        return HTMLResponse((WEB / "report.html").read_text(encoding="utf-8"))
+        return page("report.html")
 
     @app.get("/api/clips", response_model=list[StoredClip], responses=UNAUTHORISED, tags=["clips"])
     def clips(

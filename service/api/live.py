@@ -14,13 +14,13 @@ from fastapi import FastAPI, HTTPException, Query, WebSocket, WebSocketDisconnec
 from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
 
 from etiquette.service.api.app import NOT_FOUND, UNAUTHORISED, UrlViewer, authorised
+from etiquette.service.api.pages import WEB, page
 from etiquette.service.live.hub import Hub, LiveMessage
 from etiquette.service.live.speech import mime_type
 from etiquette.service.live.state import LiveState
 from etiquette.service.store.events import EventStore, TokenInfo
 from etiquette.service.store.models import ROLES
 
-WEB = Path(__file__).resolve().parent / "web"
 PAGE_ASSETS = {"common.js": "text/javascript"}
 MJPEG_EVERY_S = 0.25
 HEARTBEAT_S = 10.0  # an event stream writes at least this often, to notice a client gone
@@ -46,12 +46,12 @@ def add_live_routes(app: FastAPI, hub: Hub, audio_dir: Path, live: LiveState) ->
     @app.get("/earpiece", response_class=HTMLResponse, tags=["pages"])
     def earpiece_page(_: UrlListener) -> HTMLResponse:
         """The page a staff phone opens (?token= an earpiece token)."""
-        return HTMLResponse((WEB / "earpiece.html").read_text(encoding="utf-8"))
+        return page("earpiece.html")
 
     @app.get("/dashboard", response_class=HTMLResponse, tags=["pages"])
     def dashboard_page(_: UrlViewer) -> HTMLResponse:
         """The manager's live view and today's events (?token= a viewer token)."""
-        return HTMLResponse((WEB / "dashboard.html").read_text(encoding="utf-8"))
+        return page("dashboard.html")
 
     @app.get("/api/posts", response_model=list[str], tags=["live"])
     def posts(_: Listener) -> list[str]:
