@@ -20,6 +20,8 @@ from etiquette.service.api.calibration import add_calibration_routes
 from etiquette.service.api.clips import add_clip_routes, clear_exports
 from etiquette.service.api.live import add_live_routes
 from etiquette.service.api.log_redaction import SHUTDOWN_TIMEOUT_S, uvicorn_log_config
+from etiquette.service.cameras.event_keeper import EventKeeper
+from etiquette.service.cameras.runner import SpawnRunner, spawn_runner
 from etiquette.service.cameras.supervisor import Supervisor
 from etiquette.service.config import SiteConfig
 from etiquette.service.live.hub import Hub
@@ -76,7 +78,8 @@ def with_saved_calibrations(site: SiteConfig) -> SiteConfig:
     return site.model_copy(update={"cameras": cameras})
 
 
-def build_service(site: SiteConfig) -> Service:
+def build_service(site: SiteConfig, spawn: SpawnRunner = spawn_runner) -> Service:
+    """The service of ``site``; ``spawn`` starts each camera's runner process."""
     # A wrong camera file is refused before anything is written.
     for camera in site.cameras:
         if camera.camera_file is not None:
@@ -93,7 +96,8 @@ def build_service(site: SiteConfig) -> Service:
         except SpeechError:
             voice = None
     mqtt = MqttPublisher(site.mqtt) if site.mqtt is not None else None
-    supervisor = Supervisor(site, store, live, hub, voice, mqtt)
+    events = EventKeeper(site, store, live, hub, voice, mqtt)
+    supervisor = Supervisor(site, store, live, events, spawn)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -10,29 +10,32 @@ import json
 import os
 import time
 from dataclasses import asdict, dataclass
+from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Event as StopFlag
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from etiquette.service.cameras import supervisor as supervisor_module
 from etiquette.service.cameras.runner import (
     HEALTH_EVERY_S,
-    ClipSettings,
     EventMessage,
     FrameMessage,
     HealthMessage,
+    RunnerJob,
+    SpawnRunner,
     spawn_runner,
 )
-from etiquette.service.config import CameraConfig, SiteConfig
+from etiquette.service.config import SiteConfig
 from etiquette.service.offline.demo import demo_site
 from etiquette.service.store.events import sqlite_url
-from etiquette.vision.config import PerceptionConfig
-
-if TYPE_CHECKING:
-    from etiquette.rules.config import RulesConfig
 
 COUNTS = "runner-counts"
-SERVICE_COMMAND = "import sys; from service.soak_service import main; sys.exit(main(sys.argv[1:]))"
+SERVICE_COMMAND = "; ".join(
+    [
+        "import sys",
+        "from etiquette.service.bench.soak_service import main",
+        "sys.exit(main(sys.argv[1:]))",
+    ]
+)
 
 
 def soak_site(root: Path, port: int, speed: float) -> SiteConfig:
@@ -115,24 +118,13 @@ def read_counts(folder: Path) -> dict[int, RunnerCounts]:
     return counts
 
 
-def counting_runners(folder: Path) -> None:
-    """From now on the supervisor spawns runners whose queues count (see CountingQueue)."""
+def counting_runners(folder: Path) -> SpawnRunner:
+    """A runner starter whose runners' queues count (see CountingQueue)."""
 
-    def spawn(
-        camera: CameraConfig,
-        perception: PerceptionConfig,
-        rules: RulesConfig,
-        out: Any,
-        stop: StopFlag,
-        clips: ClipSettings | None = None,
-    ) -> Any:
-        return spawn_runner(
-            camera, perception, rules, CountingQueue(out, folder, camera.name), stop, clips
-        )
+    def spawn(job: RunnerJob, out: Any, stop: StopFlag) -> BaseProcess:
+        return spawn_runner(job, CountingQueue(out, folder, job.camera.name), stop)
 
-    if getattr(supervisor_module, "spawn_runner", None) is not spawn_runner:
-        raise RuntimeError("service.supervisor no longer starts runners with spawn_runner")
-    supervisor_module.spawn_runner = spawn  # type: ignore[attr-defined]
+    return spawn
 
 
 def main(argv: list[str]) -> int:
@@ -141,8 +133,8 @@ def main(argv: list[str]) -> int:
     root, port, speed = Path(argv[0]), int(argv[1]), float(argv[2])
     keep_files_private()
     site = soak_site(root, port, speed)
-    counting_runners(root / COUNTS)
+    service = build_service(site, spawn=counting_runners(root / COUNTS))
     # uvicorn raises the SIGINT again once it has shut down: that is the clean end.
     with contextlib.suppress(KeyboardInterrupt):
-        server_for(build_service(site), site, "warning").run()
+        server_for(service, site, "warning").run()
     return 0

@@ -12,7 +12,9 @@ import logging
 import multiprocessing
 import queue
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Event as StopFlag
 from pathlib import Path
 from typing import Any
@@ -155,19 +157,23 @@ def _recorder(
     )
 
 
-def run_camera(
-    camera: CameraConfig,
-    perception: PerceptionConfig,
-    rules: RulesConfig,
-    out: Any,
-    stop: StopFlag,
-    clips: ClipSettings | None = None,
-) -> None:
-    """The body of a runner process."""
+@dataclass(frozen=True)
+class RunnerJob:
+    """What a camera runner process is given: its camera and the site's settings."""
+
+    camera: CameraConfig
+    perception: PerceptionConfig
+    rules: RulesConfig
+    clips: ClipSettings | None = None
+
+
+def run_camera(job: RunnerJob, out: Any, stop: StopFlag) -> None:
+    """The body of a runner process: ``out`` takes its messages, ``stop`` ends it."""
     leave_interrupts_to_the_service()
     stop_with_parent(stop, grace_s=CLIPS_ON_STOP_S + 2.0)
-    pipeline = build_pipeline(camera, perception, rules)
-    recorder = _recorder(camera, clips, pipeline, out)
+    camera = job.camera
+    pipeline = build_pipeline(camera, job.perception, job.rules)
+    recorder = _recorder(camera, job.clips, pipeline, out)
     backoff = BACKOFF_START_S
     try:
         while not stop.is_set():
@@ -306,20 +312,18 @@ def _stream(
     return "stopped"
 
 
-def spawn_runner(
-    camera: CameraConfig,
-    perception: PerceptionConfig,
-    rules: RulesConfig,
-    out: Any,
-    stop: StopFlag,
-    clips: ClipSettings | None = None,
-) -> multiprocessing.process.BaseProcess:
+def spawn_runner(job: RunnerJob, out: Any, stop: StopFlag) -> BaseProcess:
+    """Start a runner process for ``job`` (spawned: it imports everything afresh)."""
     context = multiprocessing.get_context("spawn")
     process = context.Process(
         target=run_camera,
-        args=(camera, perception, rules, out, stop, clips),
-        name=f"camera-{camera.name}",
+        args=(job, out, stop),
+        name=f"camera-{job.camera.name}",
         daemon=True,
     )
     start_without_interrupts(process.start)
     return process
+
+
+# How the supervisor starts a runner (the soak benchmark passes one that counts messages).
+SpawnRunner = Callable[[RunnerJob, Any, StopFlag], BaseProcess]

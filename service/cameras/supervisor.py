@@ -24,13 +24,12 @@ from etiquette.service.cameras.runner import (
     FinishedMessage,
     FrameMessage,
     HealthMessage,
+    RunnerJob,
+    SpawnRunner,
     spawn_runner,
 )
 from etiquette.service.clips.retention import apply_retention, sweep_orphans
 from etiquette.service.config import CameraConfig, SiteConfig
-from etiquette.service.live.hub import Hub
-from etiquette.service.live.mqtt import MqttPublisher
-from etiquette.service.live.speech import PromptVoice
 from etiquette.service.live.state import CameraHealth, LiveState
 from etiquette.service.store.events import EventStore
 
@@ -70,16 +69,17 @@ class Runner:
 
 
 class Supervisor:
+    """``events`` stores and publishes what the runners report; ``spawn`` starts a runner."""
+
     def __init__(
         self,
         site: SiteConfig,
         store: EventStore,
         live: LiveState,
-        hub: Hub,
-        voice: PromptVoice | None,
-        mqtt: MqttPublisher | None = None,
+        events: EventKeeper,
+        spawn: SpawnRunner = spawn_runner,
     ) -> None:
-        self.site, self.store, self.live = site, store, live
+        self.site, self.store, self.live, self.events, self.spawn = site, store, live, events, spawn
         self.context = multiprocessing.get_context("spawn")
         self.runners: dict[str, Runner] = {}
         self.restarts: dict[str, int] = {}
@@ -91,7 +91,6 @@ class Supervisor:
         self.finished: set[str] = set()  # file cameras that played once and ended
         self._retention_lock = threading.Lock()
         self._last_retention = 0.0
-        self.events = EventKeeper(site, store, live, hub, voice, mqtt)
 
     def start(self) -> None:
         self.events.prepare_prompts()
@@ -156,9 +155,8 @@ class Supervisor:
             # A new runner starts writing clips afresh: an old pause no longer holds.
             self.live.set_clips_paused(name, None)
             metrics.CLIPS_PAUSED.labels(name).set(0)
-            process = spawn_runner(
-                camera, self.site.perception, self.site.rules, messages, stop_flag, clips
-            )
+            job = RunnerJob(camera, self.site.perception, self.site.rules, clips)
+            process = self.spawn(job, messages, stop_flag)
             runner = Runner(name, process, messages, stop_flag)
             self.runners[name] = runner
             self._dropped_seen[name] = 0

@@ -22,6 +22,7 @@ from playwright.sync_api import Browser
 from etiquette.rules.events import ArrivalValues, Event, MissedValues, Phase, PromptValues
 from etiquette.service import metrics
 from etiquette.service.api.app import create_app
+from etiquette.service.cameras.event_keeper import EventKeeper
 from etiquette.service.cameras.runner import EventMessage
 from etiquette.service.cameras.supervisor import Supervisor
 from etiquette.service.config import SiteConfig
@@ -122,7 +123,8 @@ def _supervisor(disk: Path, spill: Path) -> tuple[Supervisor, EventStore, LiveSt
     store = EventStore(site.database_url())
     live = LiveState()
     listener = Listener()
-    return Supervisor(site, store, live, listener.hub, None), store, live, listener
+    events = EventKeeper(site, store, live, listener.hub, None)
+    return Supervisor(site, store, live, events), store, live, listener
 
 
 def _read_only(disk: Path, store: EventStore) -> None:
