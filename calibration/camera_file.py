@@ -14,8 +14,6 @@ from typing import Annotated, Any
 import numpy as np
 import yaml
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     field_validator,
@@ -23,6 +21,7 @@ from pydantic import (
 )
 
 from etiquette.calibration.errors import CalibrationError
+from etiquette.settings import Settings
 
 FORMAT_VERSION = 1
 MIN_DOOR_M = 0.05
@@ -35,11 +34,7 @@ def _finite(values: Any, where: str) -> None:
         raise ValueError(f"{where} contains NaN or infinity; give real numbers")
 
 
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Intrinsics(Section):
+class Intrinsics(Settings):
     """Pinhole intrinsics and OpenCV distortion, from `etiquette calibrate intrinsics`."""
 
     fx: float = Field(gt=0, description="Focal length, pixels, along x.")
@@ -68,16 +63,16 @@ class Intrinsics(Section):
         return np.asarray(self.distortion, dtype=np.float64)
 
 
-class MarkedPoint(Section):
+class MarkedPoint(Settings):
     """A floor mark seen in the image: pixel (u, v) in the raw image, floor (x, y) metres."""
 
-    u: float
-    v: float
-    x: float
-    y: float
+    u: float = Field(description="Pixel column in the raw image (as the camera gives it).")
+    v: float = Field(description="Pixel row in the raw image.")
+    x: float = Field(description="Floor x in metres.")
+    y: float = Field(description="Floor y in metres.")
 
 
-class CameraPose(Section):
+class CameraPose(Settings):
     """Where the camera is over the floor (needs intrinsics). rvec/tvec map floor metres to
     camera coordinates (OpenCV convention); the other fields are derived from them."""
 
@@ -93,7 +88,7 @@ class CameraPose(Section):
     )
 
 
-class Floor(Section):
+class Floor(Settings):
     """The floor plane: how pixels map to floor metres."""
 
     homography: list[list[float]] = Field(
@@ -121,7 +116,7 @@ class Floor(Section):
         return value
 
 
-class DoorLine(Section):
+class DoorLine(Settings):
     """The entrance: a line across the doorway and a point inside the branch."""
 
     a: FloorPoint = Field(description="One end of the door line, floor metres.")
@@ -146,7 +141,7 @@ MAX_CORNERS = 100  # per polygon
 Polygon = Annotated[list[FloorPoint], Field(max_length=MAX_CORNERS)]
 
 
-class Zones(Section):
+class Zones(Settings):
     """Areas on the floor, in metres."""
 
     door: DoorLine | None = Field(None, description="The door line.")
@@ -181,7 +176,7 @@ class Zones(Section):
         return value
 
 
-class CameraFile(Section):
+class CameraFile(Settings):
     """One camera: what its pixels mean on the floor."""
 
     format_version: int = Field(FORMAT_VERSION, description="Version of this file format.")

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from etiquette.settings import Settings
 
 
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class TrunkConfig(Section):
+class TrunkConfig(Settings):
     """How the trunk angle is measured."""
 
     min_visibility: float = Field(
@@ -41,7 +39,7 @@ class TrunkConfig(Section):
     )
 
 
-class BowConfig(Section):
+class BowConfig(Settings):
     """The 15-degree bow (欠身礼)."""
 
     target_deg: float = Field(15.0, gt=0, description="The standard bow depth.")
@@ -127,7 +125,7 @@ class BowConfig(Section):
     )
 
 
-class HandShapeConfig(Section):
+class HandShapeConfig(Settings):
     """Five fingers together and straight (validated on the real hand photos)."""
 
     max_finger_angle_deg: float = Field(
@@ -147,10 +145,12 @@ class HandShapeConfig(Section):
     )
 
 
-class GestureConfig(Section):
+class GestureConfig(Settings):
     """The welcome gesture and the guiding gesture."""
 
-    hand: HandShapeConfig = Field(default_factory=HandShapeConfig)
+    hand: HandShapeConfig = Field(
+        default_factory=HandShapeConfig, description="What counts as five fingers together."
+    )
     min_sweep: float = Field(
         0.2,
         gt=0,
@@ -175,7 +175,7 @@ class GestureConfig(Section):
     guide_min_s: float = Field(0.4, ge=0, description="Shortest guiding gesture.")
 
 
-class PostureConfig(Section):
+class PostureConfig(Settings):
     """The standard standing posture (标准站姿) at a post."""
 
     max_trunk_deg: float = Field(
@@ -201,7 +201,7 @@ class PostureConfig(Section):
     )
 
 
-class RolesConfig(Section):
+class RolesConfig(Settings):
     """Who is staff and who is a customer."""
 
     staff_dwell_s: float = Field(
@@ -212,7 +212,7 @@ class RolesConfig(Section):
     )
 
 
-class GreetingConfig(Section):
+class GreetingConfig(Settings):
     """Door arrivals and greeting timing."""
 
     window_s: float = Field(
@@ -256,10 +256,23 @@ class GreetingConfig(Section):
         return self
 
 
-class RulesConfig(Section):
-    trunk: TrunkConfig = Field(default_factory=TrunkConfig)
-    bow: BowConfig = Field(default_factory=BowConfig)
-    gestures: GestureConfig = Field(default_factory=GestureConfig)
-    posture: PostureConfig = Field(default_factory=PostureConfig)
-    roles: RolesConfig = Field(default_factory=RolesConfig)
-    greeting: GreetingConfig = Field(default_factory=GreetingConfig)
+class RulesConfig(Settings):
+    trunk: TrunkConfig = Field(
+        default_factory=TrunkConfig, description="How the trunk angle is measured."
+    )
+    bow: BowConfig = Field(
+        default_factory=BowConfig, description="The bow standard (15 degrees) and its timing."
+    )
+    gestures: GestureConfig = Field(
+        default_factory=GestureConfig, description="The welcome and guiding gestures."
+    )
+    posture: PostureConfig = Field(
+        default_factory=PostureConfig, description="The standard standing posture at a post."
+    )
+    roles: RolesConfig = Field(
+        default_factory=RolesConfig, description="Who is staff and who is a customer."
+    )
+    greeting: GreetingConfig = Field(
+        default_factory=GreetingConfig,
+        description="Door arrivals, the greeting prompt and the greeting window.",
+    )

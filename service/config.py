@@ -1,6 +1,6 @@
 """The site file: one YAML per branch with its cameras, standards, storage and server.
 
-Every section is a pydantic model with ``extra="forbid"`` and documented fields; secrets (a
+Every section is a ``Settings`` (``extra="forbid"``, every field titled and described); secrets (a
 database password, a bootstrap admin token) come from the environment, never the file.
 """
 
@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from etiquette.rules.config import RulesConfig
 from etiquette.service.clips.config import ClipConfig
 from etiquette.service.live.mqtt import MqttConfig
+from etiquette.settings import Settings
 from etiquette.vision.config import PerceptionConfig
 from etiquette.vision.sources import hide_password
 
@@ -28,11 +29,7 @@ class SiteError(ValueError):
     """A site file that cannot be used, with the key and the fix."""
 
 
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class CameraConfig(Section):
+class CameraConfig(Settings):
     """One camera of the branch."""
 
     name: str = Field(
@@ -54,7 +51,7 @@ class CameraConfig(Section):
     )
 
 
-class StorageConfig(Section):
+class StorageConfig(Settings):
     data_dir: Path = Field(
         Path("etiquette-data"),
         description="Folder for the SQLite database, prompt audio and clips (relative to the site file; ~ is the user's home).",
@@ -89,27 +86,42 @@ def _inside(path: Path, folder: Path) -> bool:
     return path.expanduser().resolve().is_relative_to(folder.expanduser().resolve())
 
 
-class ServerConfig(Section):
+class ServerConfig(Settings):
     host: str = Field("127.0.0.1", description="Address to listen on.")
     port: int = Field(8080, ge=1, le=65535, description="Port to listen on.")
 
 
-class PromptConfig(Section):
+class PromptConfig(Settings):
     enabled: bool = Field(True, description="Speak greeting prompts in the earpieces.")
     voice: str = Field("cmn", description="espeak-ng voice for the prompts (cmn: Mandarin).")
 
 
-class SiteConfig(Section):
+class SiteConfig(Settings):
     """A branch: what the service runs."""
 
     site: str = Field("branch", description="The branch's name, for people.")
     cameras: list[CameraConfig] = Field(min_length=1, description="The cameras to run.")
-    perception: PerceptionConfig = Field(default_factory=PerceptionConfig)
-    rules: RulesConfig = Field(default_factory=RulesConfig)
-    storage: StorageConfig = Field(default_factory=StorageConfig)
-    server: ServerConfig = Field(default_factory=ServerConfig)
-    prompts: PromptConfig = Field(default_factory=PromptConfig)
-    clips: ClipConfig = Field(default_factory=ClipConfig)
+    perception: PerceptionConfig = Field(
+        default_factory=PerceptionConfig,
+        description="How people, poses and hands are found and followed.",
+    )
+    rules: RulesConfig = Field(
+        default_factory=RulesConfig,
+        description="The etiquette standards checked and their thresholds.",
+    )
+    storage: StorageConfig = Field(
+        default_factory=StorageConfig, description="Where events, clips and prompts are kept."
+    )
+    server: ServerConfig = Field(
+        default_factory=ServerConfig, description="Where the HTTP server listens."
+    )
+    prompts: PromptConfig = Field(
+        default_factory=PromptConfig, description="The spoken prompts for the earpieces."
+    )
+    clips: ClipConfig = Field(
+        default_factory=ClipConfig,
+        description="Which events get a coaching clip and how long clips are kept.",
+    )
     mqtt: MqttConfig | None = Field(
         None, description="Also publish prompts and events to an MQTT broker."
     )

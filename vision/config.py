@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from etiquette.settings import Settings
 
 
-class PerceptionConfig(BaseModel):
+class PerceptionConfig(Settings):
     """How people, poses and hands are found and followed."""
-
-    model_config = ConfigDict(extra="forbid")
 
     threads: int = Field(
         2,

@@ -3,9 +3,10 @@ kept (a light module: the site file is read without loading any model)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from etiquette.service.store.models import ClipReason
+from etiquette.settings import Settings
 
 ALL_REASONS: list[ClipReason] = [
     "missed_greeting",
@@ -16,10 +17,8 @@ ALL_REASONS: list[ClipReason] = [
 ]
 
 
-class ClipConfig(BaseModel):
+class ClipConfig(Settings):
     """Which events get a coaching clip, how much around them, and how long clips are kept."""
-
-    model_config = ConfigDict(extra="forbid")
 
     enabled: bool = Field(True, description="Write coaching clips from the live cameras.")
     reasons: list[ClipReason] = Field(

@@ -24,9 +24,10 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from prometheus_client import Counter
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from etiquette.service.live.hub import LiveMessage
+from etiquette.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +47,10 @@ for _reason in ("connect", "disconnect", "publish"):
 _TOPIC_UNSAFE = str.maketrans({"/": "_", "+": "_", "#": "_"})
 
 
-class MqttConfig(BaseModel):
+class MqttConfig(Settings):
     """Where and how live messages are published over MQTT (optional integration)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(frozen=True)
 
     host: str = Field(description="Broker host name or IP address.")
     port: int = Field(1883, ge=1, le=65535, description="Broker TCP port (8883 is usual with TLS).")

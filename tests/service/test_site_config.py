@@ -21,7 +21,7 @@ def _write(tmp_path: Path, data: object) -> Path:
 def test_the_example_loads_with_paths_next_to_it() -> None:
     site = load_site(EXAMPLE)
     assert site.cameras[0].name == "lobby"
-    samples = EXAMPLE.parent / ".." / "service" / "samples"
+    samples = EXAMPLE.parent / ".." / "service" / "offline" / "samples"
     assert site.cameras[0].camera_file == samples / "intel_one_by_one.camera.yaml"
     assert Path(site.cameras[0].source) == samples / "intel_one_by_one.mp4"
     assert site.cameras[0].camera_file.is_file() and Path(site.cameras[0].source).is_file()

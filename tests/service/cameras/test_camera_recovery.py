@@ -33,7 +33,7 @@ from etiquette.service.store.events import EventStore
 from tests.live_service import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
-SAMPLES = ROOT / "service" / "samples"
+SAMPLES = ROOT / "service" / "offline" / "samples"
 SAMPLE = SAMPLES / "intel_one_by_one.mp4"
 SAMPLE_CAMERA = SAMPLES / "intel_one_by_one.camera.yaml"
 RTSP_SERVER = Path(__file__).resolve().parents[2] / "rtsp_server.py"
