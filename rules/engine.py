@@ -12,7 +12,7 @@ from etiquette.rules.bow import BowDetector, BowEnd, BowInProgress, BowSample
 from etiquette.rules.config import RulesConfig
 from etiquette.rules.events import BowEvent, Event, GestureEvent, Phase, PostureEvent, PostureValues
 from etiquette.rules.gestures import GestureDetector, GestureFound, read_hand
-from etiquette.rules.greeting import GreetingTimer, StaffAct
+from etiquette.rules.greeting import GreetingMemory, GreetingTimer, StaffAct
 from etiquette.rules.motion import BodyMotion
 from etiquette.rules.posture import PostureTracker, posture_faults
 from etiquette.rules.roles import ROLE_NAMES, RoleKeeper
@@ -69,12 +69,15 @@ class FrameRules:
 
 
 class RulesEngine:
-    def __init__(self, config: RulesConfig, context: SceneContext) -> None:
+    def __init__(
+        self, config: RulesConfig, context: SceneContext, greeting: GreetingMemory | None = None
+    ) -> None:
+        """``greeting``: what this camera's greeting timer had seen before a restart."""
         self.config = config
         self.context = context
         self.scene = SceneBaseline()
         self.tracks: dict[int, TrackState] = {}
-        self.greeting = GreetingTimer(config.greeting)
+        self.greeting = GreetingTimer(config.greeting, greeting)
         self.first_frame_time: float | None = None
 
     def _state(self, track_id: int, timestamp: float) -> TrackState:

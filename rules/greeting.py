@@ -11,7 +11,7 @@ door-post staff member is in the middle of something that began inside the windo
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from etiquette.rules.config import GreetingConfig
 from etiquette.rules.events import (
@@ -59,12 +59,41 @@ def local_day(timestamp: float) -> dt.date:
     return dt.datetime.fromtimestamp(timestamp).date()  # the branch's local day
 
 
+@dataclass(frozen=True)
+class GreetingMemory:
+    """What a greeting timer must not forget when its camera's runner restarts: the days that
+    already had their first customer, and the arrival still waiting for its outcome. Folded
+    from the events the timer reported (``after``), so whoever stores them can keep it."""
+
+    days_with_arrivals: frozenset[dt.date] = frozenset()
+    open_arrival: float | None = None
+    open_customers: tuple[int, ...] = ()
+
+    def after(self, event: Event) -> GreetingMemory:
+        """This memory once ``event`` has been reported."""
+        if isinstance(event, ArrivalEvent):
+            days = self.days_with_arrivals | {local_day(event.start)}
+            # An arrival joins the open opportunity; if it opens a new one, its prompt follows.
+            joined = self.open_arrival is not None
+            customers = (*self.open_customers, event.track) if joined else ()
+            return replace(self, days_with_arrivals=days, open_customers=customers)
+        if isinstance(event, PromptEvent):
+            return replace(self, open_arrival=event.start, open_customers=(event.track,))
+        if isinstance(event, GreetingEvent | MissedEvent):
+            return replace(self, open_arrival=None, open_customers=())
+        return self
+
+
 class GreetingTimer:
-    def __init__(self, config: GreetingConfig) -> None:
+    def __init__(self, config: GreetingConfig, memory: GreetingMemory | None = None) -> None:
         self.config = config
         self.open: Opportunity | None = None
         self.recent_acts: list[StaffAct] = []
         self.days_with_arrivals: set[dt.date] = set()
+        if memory is not None:
+            self.days_with_arrivals = set(memory.days_with_arrivals)
+            if memory.open_arrival is not None:
+                self.open = Opportunity(memory.open_arrival, list(memory.open_customers))
 
     def _answers(self, act: StaffAct, opportunity: Opportunity) -> bool:
         earliest = opportunity.arrival - self.config.early_s

@@ -11,6 +11,7 @@ import time
 from sqlalchemy.exc import SQLAlchemyError
 
 from etiquette.rules.events import Event, parse_event
+from etiquette.rules.greeting import GreetingMemory, local_day
 from etiquette.service import metrics
 from etiquette.service.cameras.runner import EventMessage
 from etiquette.service.config import SiteConfig
@@ -23,6 +24,7 @@ from etiquette.service.store.pending import PendingEvent, PendingEvents
 
 log = logging.getLogger(__name__)
 WARNING_TEXT = "迎宾超时，请注意"  # "greeting late, please attend"
+REMEMBERED_DAYS_S = 2 * 86400.0  # the days with customers read back when the service starts
 
 
 class EventKeeper:
@@ -41,6 +43,20 @@ class EventKeeper:
         self.mqtt = mqtt
         self.pending = PendingEvents(site.storage.spill_path())
         self._show_pending()
+        self._greeting = {camera.name: self._days_stored(camera.name) for camera in site.cameras}
+
+    def _days_stored(self, camera: str) -> GreetingMemory:
+        """The recent days that already had customers, as stored (a restarted service must
+        not announce the day's first customer again)."""
+        since = time.time() - REMEMBERED_DAYS_S
+        arrivals = self.store.events(
+            types=["customer_arrived"], camera=camera, since=since, limit=100_000
+        )
+        return GreetingMemory(frozenset(local_day(a.event.start) for a in arrivals))
+
+    def greeting_memory(self, camera: str) -> GreetingMemory:
+        """What ``camera``'s greeting timer had seen, for its runner when it restarts."""
+        return self._greeting.get(camera, GreetingMemory())
 
     def prepare_prompts(self) -> None:
         """Render the prompts' audio now: the first prompt must not wait for it."""
@@ -55,6 +71,7 @@ class EventKeeper:
 
     def handle(self, message: EventMessage) -> None:
         event = parse_event(message.event)
+        self._greeting[message.camera] = self.greeting_memory(message.camera).after(event)
         stored = self._store(PendingEvent(camera=message.camera, post=message.post, event=event))
         event_id = None if stored is None else stored.id
         door_post = self.site.rules.greeting.door_post

@@ -14,6 +14,7 @@ from etiquette.calibration.overlay import Outline, zone_outlines
 from etiquette.models.runtime import OnnxNetwork
 from etiquette.rules.config import RulesConfig
 from etiquette.rules.engine import RulesEngine
+from etiquette.rules.greeting import GreetingMemory
 from etiquette.service.cameras.camera_fit import FramesCamera
 from etiquette.service.cameras.scene import scene_context
 from etiquette.service.config import CameraConfig
@@ -49,13 +50,16 @@ def _outlines(calibration: CameraFile | None) -> list[Outline]:
 
 
 def build_pipeline(
-    camera: CameraConfig, perception: PerceptionConfig, rules: RulesConfig
+    camera: CameraConfig,
+    perception: PerceptionConfig,
+    rules: RulesConfig,
+    greeting: GreetingMemory | None = None,
 ) -> Pipeline:
     calibration: CameraFile | None = load_camera(camera.camera_file) if camera.camera_file else None
     return Pipeline(
         OnnxPerception(perception, OnnxNetwork),
         FramesCamera(calibration, str(camera.camera_file), f"camera '{camera.name}'"),
-        RulesEngine(rules, scene_context(calibration)),
+        RulesEngine(rules, scene_context(calibration), greeting),
         _outlines(calibration),
     )
 

@@ -25,6 +25,7 @@ from etiquette.calibration.image_size import ImageSizeError
 from etiquette.rules.config import RulesConfig
 from etiquette.rules.engine import FrameRules
 from etiquette.rules.events import Event, Phase
+from etiquette.rules.greeting import GreetingMemory
 from etiquette.service.cameras.feed import LatestFrame, ReplaySource, open_camera
 from etiquette.service.cameras.pipeline import Pipeline, build_pipeline, live_view, raw_jpeg
 from etiquette.service.cameras.process import (
@@ -165,6 +166,7 @@ class RunnerJob:
     perception: PerceptionConfig
     rules: RulesConfig
     clips: ClipSettings | None = None
+    greeting: GreetingMemory | None = None  # what the greeting timer had seen before a restart
 
 
 def run_camera(job: RunnerJob, out: Any, stop: StopFlag) -> None:
@@ -172,7 +174,7 @@ def run_camera(job: RunnerJob, out: Any, stop: StopFlag) -> None:
     leave_interrupts_to_the_service()
     stop_with_parent(stop, grace_s=CLIPS_ON_STOP_S + 2.0)
     camera = job.camera
-    pipeline = build_pipeline(camera, job.perception, job.rules)
+    pipeline = build_pipeline(camera, job.perception, job.rules, job.greeting)
     recorder = _recorder(camera, job.clips, pipeline, out)
     backoff = BACKOFF_START_S
     try:

@@ -155,7 +155,8 @@ class Supervisor:
             # A new runner starts writing clips afresh: an old pause no longer holds.
             self.live.set_clips_paused(name, None)
             metrics.CLIPS_PAUSED.labels(name).set(0)
-            job = RunnerJob(camera, self.site.perception, self.site.rules, clips)
+            greeting = self.events.greeting_memory(name)  # survives the runner's restart
+            job = RunnerJob(camera, self.site.perception, self.site.rules, clips, greeting)
             process = self.spawn(job, messages, stop_flag)
             runner = Runner(name, process, messages, stop_flag)
             self.runners[name] = runner
