@@ -29,8 +29,9 @@ REPORT_SCRIPT = textwrap.dedent(
     warnings.filterwarnings("error", message=".*missing from font.*")
     from etiquette.service.reports.shift import build_report
     from etiquette.service.reports.render import render
-    from tests.service.reports.test_report import SHIFT_END, SHIFT_START, _events, _stored
-    events = _stored([event for _, event, _ in _events(60)])
+    from tests.factories import shift_events, stored
+    from tests.service.reports.test_report import SHIFT_END, SHIFT_START
+    events = stored(shift_events(60, SHIFT_START))
     report = build_report(events, site="示范支行", start=SHIFT_START, end=SHIFT_END,
                           post=None, bow_target_deg=15.0, bow_tolerance_deg=5.0,
                           door_post="door_post")

@@ -7,10 +7,8 @@ import csv
 import io
 import itertools
 import json
-import random
 import subprocess
 import time
-from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -23,11 +21,8 @@ from etiquette.rules.events import (
     Event,
     EventType,
     GestureValues,
-    GreetingValues,
     MissedValues,
     Phase,
-    PostureValues,
-    PromptValues,
 )
 from etiquette.service.api.app import create_app
 from etiquette.service.cli.main import main
@@ -37,6 +32,7 @@ from etiquette.service.reports.models import ShiftReport
 from etiquette.service.reports.render import FORMATS, _font, render
 from etiquette.service.reports.shift import build_report
 from etiquette.service.store.events import EventStore, StoredEvent
+from tests import factories
 from tests.factories import event as make_event
 
 SHIFT_START = datetime(2026, 11, 30, 9, 0).timestamp()
@@ -44,102 +40,10 @@ SHIFT_END = SHIFT_START + 8 * 3600
 
 
 def _events(count: int, seed: int = 0) -> list[tuple[str, Event, str | None]]:
-    rng = random.Random(seed)
-    made: list[tuple[str, Event, str | None]] = []
-    for index in range(count):
-        t = SHIFT_START + rng.uniform(0, 8 * 3600)
-        kind = index % 6
-        if kind == 0:
-            event = make_event(
-                type="customer_arrived",
-                phase=Phase.END,
-                track=100 + index,
-                role="customer",
-                start=t,
-                end=t,
-                values=ArrivalValues(first_of_day=index == 0, floor=(0.1, 0.5)),
-            )
-        elif kind == 1:
-            event = make_event(
-                type="greeting_prompt",
-                phase=Phase.END,
-                track=100 + index,
-                role="customer",
-                start=t,
-                end=t,
-                values=PromptValues(text="客户进门，请迎宾", customers=1),
-            )
-        elif kind == 2:
-            depth = rng.gauss(15, 6)
-            verdict = (
-                "to_standard" if 10 <= depth <= 20 else "too_shallow" if depth < 10 else "too_deep"
-            )
-            event = make_event(
-                type="bow",
-                phase=Phase.END,
-                track=1 + index % 3,
-                role="staff",
-                start=t,
-                end=t + 1.5,
-                peak=t + 0.7,
-                values=BowValues(
-                    peak_deg=depth,
-                    time_to_peak_s=0.7,
-                    hold_s=0.3,
-                    duration_s=1.5,
-                    reference="gravity",
-                ),
-                verdict=verdict,
-            )
-        elif kind == 3:
-            latency = rng.uniform(0, 3)
-            event = make_event(
-                type="greeting",
-                phase=Phase.END,
-                track=1,
-                role="staff",
-                start=t,
-                end=t + 1.5,
-                values=GreetingValues(latency_s=latency, by_track=1),
-                verdict="on_time" if latency <= 2.0 else "late",
-            )
-        elif kind == 4:
-            event = make_event(
-                type="greeting_missed",
-                phase=Phase.END,
-                track=100 + index,
-                role="customer",
-                start=t,
-                end=t + 3,
-                values=MissedValues(customers=1, staff_present=True),
-            )
-        elif index % 12 == 5:
-            event = make_event(
-                type="posture",
-                phase=Phase.END,
-                track=2,
-                role="staff",
-                start=t,
-                end=t + 9,
-                values=PostureValues(off_s=9.0, reasons=["leaning"], post="door_post"),
-                verdict="off_standard",
-            )
-        else:
-            event = make_event(
-                type="welcome_gesture",
-                phase=Phase.END,
-                track=1,
-                role="staff",
-                start=t,
-                end=t + 0.8,
-                values=GestureValues(
-                    hand="right", sweep=0.5, fingers_together_share=0.9, duration_s=0.8
-                ),
-            )
-        # Stored with the post its values name, as the runners send it (only posture has one).
-        post = getattr(event.values, "post", None)
-        made.append(("lobby", event, post if isinstance(post, str) else None))
-    return made
+    """A shift's events with the camera and the post they are stored with (as the runners
+    send them: only posture carries one)."""
+    made = factories.shift_events(count, SHIFT_START, seed)
+    return [("lobby", e, getattr(e.values, "post", None)) for e in made]
 
 
 @pytest.fixture(scope="module")
@@ -250,28 +154,6 @@ def test_report_command_and_api(
         assert client.get("/api/report", params={"start": 0, "end": 1}).status_code == 401
 
 
-def _stored(events: Sequence[Event], posts: list[str | None] | None = None) -> list[StoredEvent]:
-    """Events as the store would return them, with ids 1, 2, ... and the given posts."""
-    stored_posts = posts or [None] * len(events)
-    return [
-        StoredEvent(id=i + 1, camera="lobby", post=post, created_at=datetime(2026, 11, 30), event=e)
-        for i, (e, post) in enumerate(zip(events, stored_posts, strict=True))
-    ]
-
-
-def _greeting(t: float, latency_s: float, verdict: str | None) -> Event:
-    return make_event(
-        type="greeting",
-        phase=Phase.END,
-        track=1,
-        role="staff",
-        start=t + latency_s,
-        end=t + latency_s + 1.0,
-        values=GreetingValues(latency_s=latency_s, by_track=1),
-        verdict=verdict,
-    )
-
-
 def test_late_greetings_are_counted_and_worst_moments_link_to_their_clips() -> None:
     t = SHIFT_START + 3600
     missed = make_event(
@@ -283,11 +165,11 @@ def test_late_greetings_are_counted_and_worst_moments_link_to_their_clips() -> N
         end=t + 603,
         values=MissedValues(customers=1, staff_present=True),
     )
-    events = _stored(
+    events = factories.stored(
         [
-            _greeting(t, 0.6, "on_time"),
-            _greeting(t + 60, 1.0, None),  # no verdict: on time
-            _greeting(t + 120, 2.6, "late"),
+            factories.greeting(t, 0.6, "on_time"),
+            factories.greeting(t + 60, 1.0, None),  # no verdict: on time
+            factories.greeting(t + 120, 2.6, "late"),
             missed,
         ]
     )
@@ -329,7 +211,7 @@ def test_late_greetings_are_counted_and_worst_moments_link_to_their_clips() -> N
 
 def test_a_shift_with_arrivals_but_no_greetings_or_bows() -> None:
     events = [e for _, e, _ in _events(60) if e.type in ("customer_arrived", "greeting_missed")]
-    store_like = _stored(events)
+    store_like = factories.stored(events)
     report = build_report(
         store_like,
         site="b",
@@ -363,19 +245,6 @@ def _staff_event(
         end=t + 1.5,
         values=values,
         verdict=verdict,
-    )
-
-
-def _posture(t: float, off_s: float, post: str | None) -> Event:
-    return make_event(
-        type="posture",
-        phase=Phase.END,
-        track=2,
-        role="staff",
-        start=t,
-        end=t + off_s,
-        values=PostureValues(off_s=off_s, reasons=["leaning"], post=post),
-        verdict="off_standard",
     )
 
 
@@ -418,24 +287,24 @@ def test_per_post_numbers_and_posture_by_hour() -> None:
     )
     events: list[tuple[Event, str | None]] = [
         (arrival, None),  # the door post's
-        (_greeting(t, 0.8, "on_time"), None),  # the door post's
-        (_greeting(t + 60, 2.7, "late"), None),  # the door post's
-        (_greeting(t + 120, 1.1, None), None),  # no verdict: on time, the door post's
+        (factories.greeting(t, 0.8, "on_time"), None),  # the door post's
+        (factories.greeting(t + 60, 2.7, "late"), None),  # the door post's
+        (factories.greeting(t + 120, 1.1, None), None),  # no verdict: on time, the door post's
         (missed, None),  # the door post's
-        (_greeting(t + 180, 1.0, "on_time"), "desk_1"),  # a post of its own is kept
+        (factories.greeting(t + 180, 1.0, "on_time"), "desk_1"),  # a post of its own is kept
         (_staff_event("bow", t, "to_standard", 15.0), "desk_1"),
         (_staff_event("bow", t + 10, "too_shallow", 4.0), "desk_1"),
         (_staff_event("bow", t + 20, "to_standard", 16.0), None),  # totals only
         (_staff_event("welcome_gesture", t), "door_post"),
         (_staff_event("guiding_gesture", t), "desk_1"),
         (_staff_event("guiding_gesture", t + 5), "desk_1"),
-        (_posture(_at(9, 10), 9.0, "door_post"), "door_post"),
-        (_posture(_at(9, 59), 30.0, "desk_1"), "desk_1"),
-        (_posture(_at(10, 0), 6.0, "desk_1"), "desk_1"),
-        (_posture(_at(13, 5), 12.0, None), None),  # totals and hours only
-        (_posture(_at(13, 50), 0.5, None), None),
+        (factories.posture(_at(9, 10), 9.0, "door_post"), "door_post"),
+        (factories.posture(_at(9, 59), 30.0, "desk_1"), "desk_1"),
+        (factories.posture(_at(10, 0), 6.0, "desk_1"), "desk_1"),
+        (factories.posture(_at(13, 5), 12.0, None), None),  # totals and hours only
+        (factories.posture(_at(13, 50), 0.5, None), None),
     ]
-    stored = _stored([e for e, _ in events], [p for _, p in events])
+    stored = factories.stored([e for e, _ in events], [p for _, p in events])
     report = _report(stored, door_post="door_post")
 
     assert [p.post for p in report.posts] == ["desk_1", "door_post"]
@@ -498,7 +367,9 @@ def test_per_post_numbers_and_posture_by_hour() -> None:
 
 
 def test_no_posture_lapses_no_posture_chart() -> None:
-    report = _report(_stored([_greeting(SHIFT_START, 0.5, "on_time")]), door_post="door_post")
+    report = _report(
+        factories.stored([factories.greeting(SHIFT_START, 0.5, "on_time")]), door_post="door_post"
+    )
     assert report.posture_by_hour == []
     assert [(p.post, p.greetings_on_time) for p in report.posts] == [("door_post", 1)]
     html = render(report, "html").decode()
@@ -511,9 +382,9 @@ def test_a_post_report_from_the_store_counts_the_door_posts_greetings(tmp_path: 
     site = SiteConfig.model_validate({"cameras": [{"name": "lobby", "source": "0"}]})
     with EventStore(f"sqlite:///{tmp_path / 'events.db'}") as store:
         t = _at(9, 0)
-        store.add_event("lobby", _greeting(t, 0.6, "on_time"))  # the timer knows no post
-        store.add_event("lobby", _greeting(t + 60, 2.5, "late"))
-        store.add_event("lobby", _posture(t + 120, 12.0, "desk_1"))
+        store.add_event("lobby", factories.greeting(t, 0.6, "on_time"))  # the timer knows no post
+        store.add_event("lobby", factories.greeting(t + 60, 2.5, "late"))
+        store.add_event("lobby", factories.posture(t + 120, 12.0, "desk_1"))
         door = shift_report(store, site, SHIFT_START, SHIFT_END, post="door_post")
         desk = shift_report(store, site, SHIFT_START, SHIFT_END, post="desk_1")
     assert (door.greetings_on_time, door.greetings_late, door.posture_lapses) == (1, 1, 0)
@@ -528,7 +399,7 @@ def test_only_finished_staff_bows_are_counted_and_customers_bows_apart() -> None
     customer = _staff_event("bow", t + 40, "to_standard", 15.0).model_copy(
         update={"role": "customer", "track": 9}
     )
-    events = _stored(
+    events = factories.stored(
         [
             _staff_event("bow", t, "to_standard", 15.0),
             _staff_event("bow", t + 10, "cancelled", 40.0),

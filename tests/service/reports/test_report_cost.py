@@ -21,7 +21,7 @@ from etiquette.service.reports.models import ShiftReport
 from etiquette.service.reports.render import render
 from etiquette.service.reports.shift import build_report
 from etiquette.service.store.events import StoredEvent
-from tests.service.reports.test_report import _posture, _stored
+from tests.factories import posture, stored
 
 ROOT = Path(__file__).resolve().parents[3]
 TEN_YEARS = (datetime(2016, 1, 4, 9, 0).timestamp(), datetime(2026, 1, 5, 18, 0).timestamp())
@@ -29,8 +29,8 @@ TEN_YEARS = (datetime(2016, 1, 4, 9, 0).timestamp(), datetime(2026, 1, 5, 18, 0)
 
 def lapses_report(times: list[float], start: float, end: float) -> ShiftReport:
     """The report of posture lapses (12 s each, at the door post) at these times."""
-    events: list[StoredEvent] = _stored(
-        [_posture(t, 12.0, "door_post") for t in times], ["door_post"] * len(times)
+    events: list[StoredEvent] = stored(
+        [posture(t, 12.0, "door_post") for t in times], ["door_post"] * len(times)
     )
     return build_report(
         events,
