@@ -10,23 +10,20 @@ from typing import Any
 import cv2
 import numpy as np
 
-from etiquette.calibration.camera_file import CameraFile, load_camera, require_floor, save_camera
+from etiquette.calibration.camera_file import (
+    CameraFile,
+    Floor,
+    load_camera,
+    require_floor,
+    save_camera,
+)
 from etiquette.calibration.errors import CalibrationError
 from etiquette.calibration.floor_fit import fit_floor, read_points_file, with_floor
 from etiquette.calibration.intrinsics import calibrate_intrinsics, parse_board
 from etiquette.calibration.overlay import draw_overlay
 from etiquette.calibration.projection import FloorProjection
-
-
-def positive_metres(text: str) -> float:
-    """argparse type: a length above zero."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of metres") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text} must be above 0")
-    return value
+from etiquette.service.cli.arg_types import positive_metres
+from etiquette.service.cli.commands import Command, CommandGroup
 
 
 def _pair(text: str, flag: str) -> np.ndarray:
@@ -54,6 +51,21 @@ def _check_size(camera: CameraFile, image: np.ndarray, path: Path) -> None:
         )
 
 
+def _camera_with_floor(args: argparse.Namespace) -> tuple[CameraFile, Floor]:
+    """--camera's file and its floor section (refused when it has none)."""
+    camera_path = Path(args.camera)
+    camera = load_camera(camera_path)
+    return camera, require_floor(camera, camera_path)
+
+
+def _save_fit(camera: CameraFile, out: Path, report: list[str], note: str = "") -> None:
+    """Write ``camera`` to ``out``, then print the fit's report and what was written."""
+    save_camera(camera, out)
+    for line in report:
+        print(line)
+    print(f"wrote {out}{note}")
+
+
 def cmd_intrinsics(args: argparse.Namespace) -> int:
     board = parse_board(args.board, args.square)
     fit = calibrate_intrinsics([Path(p) for p in args.images], board)
@@ -62,10 +74,12 @@ def cmd_intrinsics(args: argparse.Namespace) -> int:
     camera = camera.model_copy(
         update={"intrinsics": fit.intrinsics, "floor": None, "image_size": list(fit.image_size)}
     )
-    save_camera(camera, out)
-    for line in fit.report():
-        print(line)
-    print(f"wrote {out} (any earlier floor fit was removed: refit it with the new lens)")
+    _save_fit(
+        camera,
+        out,
+        fit.report(),
+        " (any earlier floor fit was removed: refit it with the new lens)",
+    )
     return 0
 
 
@@ -91,18 +105,12 @@ def cmd_floor(args: argparse.Namespace) -> int:
             f"marks {outside} lie outside the {width}x{height} image; check their u,v pixels"
         )
     fit = fit_floor(marks, camera.intrinsics)
-    out = Path(args.out)
-    save_camera(with_floor(camera, fit), out)
-    for line in fit.report():
-        print(line)
-    print(f"wrote {out}")
+    _save_fit(with_floor(camera, fit), Path(args.out), fit.report())
     return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    camera_path = Path(args.camera)
-    camera = load_camera(camera_path)
-    floor = require_floor(camera, camera_path)
+    camera, floor = _camera_with_floor(args)
     image = _read_image(Path(args.image))
     _check_size(camera, image, Path(args.image))
     overlay = draw_overlay(image, camera, floor, grid_m=args.grid)
@@ -118,9 +126,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_locate(args: argparse.Namespace) -> int:
-    camera_path = Path(args.camera)
-    camera = load_camera(camera_path)
-    projection = FloorProjection.from_camera(camera, require_floor(camera, camera_path))
+    projection = FloorProjection.from_camera(*_camera_with_floor(args))
     result: dict[str, Any]
     if args.pixel is not None:
         floor = projection.to_floor(_pair(args.pixel, "--pixel"))[0]
@@ -136,66 +142,78 @@ def cmd_locate(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_calibrate_parser(commands: Any) -> None:
-    calibrate = commands.add_parser(
-        "calibrate",
-        help="camera calibration: lens, floor plane, zones",
-        description="Calibrate a camera: lens intrinsics from chessboard photos, the floor "
-        "plane in metres from marked points, and check the result on a snapshot.",
-    )
-    sub = calibrate.add_subparsers(dest="calibrate_command", required=True)
+def _intrinsics_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("images", nargs="+", help="chessboard photos from this camera")
+    parser.add_argument("--board", required=True, help="inner corners, COLSxROWS (e.g. 7x7)")
+    parser.add_argument("--square", type=float, required=True, help="square size, metres")
+    parser.add_argument("--out", required=True, help="camera file to write (YAML)")
 
-    intrinsics = sub.add_parser(
-        "intrinsics",
-        help="lens intrinsics from chessboard photos",
-        description="Detect the chessboard in each photo, fit the lens (intrinsics and "
-        "distortion), report the RMS reprojection error overall and per view, and write them "
-        "into CAMERA.yaml.",
-    )
-    intrinsics.add_argument("images", nargs="+", help="chessboard photos from this camera")
-    intrinsics.add_argument("--board", required=True, help="inner corners, COLSxROWS (e.g. 7x7)")
-    intrinsics.add_argument("--square", type=float, required=True, help="square size, metres")
-    intrinsics.add_argument("--out", required=True, help="camera file to write (YAML)")
-    intrinsics.set_defaults(handler=cmd_intrinsics)
 
-    floor = sub.add_parser(
-        "floor",
-        help="the floor plane from marked points",
-        description="Fit the image-to-floor mapping from POINTS.csv (header u,v,x,y: pixel in "
-        "the raw image, floor metres; at least 4 marks spread over the floor; seen from above "
-        "y is 90 degrees counter-clockwise from x) and, with intrinsics, the camera's height, "
-        "tilt, roll and gravity direction.",
-    )
-    floor.add_argument("--camera", required=True, help="camera file (from `intrinsics`)")
-    floor.add_argument("--points", required=True, help="CSV with u,v,x,y")
-    floor.add_argument(
+def _floor_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--camera", required=True, help="camera file (from `intrinsics`)")
+    parser.add_argument("--points", required=True, help="CSV with u,v,x,y")
+    parser.add_argument(
         "--image",
         help="a snapshot (checks the size; starts a camera file "
         "without intrinsics when --camera does not exist)",
     )
-    floor.add_argument("--out", required=True, help="camera file to write")
-    floor.set_defaults(handler=cmd_floor)
+    parser.add_argument("--out", required=True, help="camera file to write")
 
-    check = sub.add_parser(
-        "check",
-        help="draw the floor grid and zones on a snapshot",
-        description="Draw the door line, arrival zone, posts, counters, queue, the marks and a "
-        "floor grid onto SNAPSHOT, for checking the calibration by eye.",
-    )
-    check.add_argument("--camera", required=True, help="camera file to check (YAML)")
-    check.add_argument("--image", required=True, help="a snapshot from the camera")
-    check.add_argument("--out", required=True, help="picture to write (.png)")
-    check.add_argument(
+
+def _check_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--camera", required=True, help="camera file to check (YAML)")
+    parser.add_argument("--image", required=True, help="a snapshot from the camera")
+    parser.add_argument("--out", required=True, help="picture to write (.png)")
+    parser.add_argument(
         "--grid", type=positive_metres, default=0.5, help="grid spacing, metres (0.5)"
     )
-    check.set_defaults(handler=cmd_check)
 
-    locate = sub.add_parser(
-        "locate",
-        help="pixel to floor metres, or floor metres to pixel (JSON)",
-    )
-    locate.add_argument("--camera", required=True, help="camera file with a floor (YAML)")
-    where = locate.add_mutually_exclusive_group(required=True)
+
+def _locate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--camera", required=True, help="camera file with a floor (YAML)")
+    where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--pixel", help='U,V in the raw image; prints {"floor": [x, y]}')
     where.add_argument("--floor", help='X,Y in metres; prints {"pixel": [u, v]}')
-    locate.set_defaults(handler=cmd_locate)
+
+
+CALIBRATE = CommandGroup(
+    "calibrate",
+    help="camera calibration: lens, floor plane, zones",
+    description="Calibrate a camera: lens intrinsics from chessboard photos, the floor "
+    "plane in metres from marked points, and check the result on a snapshot.",
+    subcommands=(
+        Command(
+            "intrinsics",
+            help="lens intrinsics from chessboard photos",
+            run=cmd_intrinsics,
+            arguments=_intrinsics_arguments,
+            description="Detect the chessboard in each photo, fit the lens (intrinsics and "
+            "distortion), report the RMS reprojection error overall and per view, and write "
+            "them into CAMERA.yaml.",
+        ),
+        Command(
+            "floor",
+            help="the floor plane from marked points",
+            run=cmd_floor,
+            arguments=_floor_arguments,
+            description="Fit the image-to-floor mapping from POINTS.csv (header u,v,x,y: pixel "
+            "in the raw image, floor metres; at least 4 marks spread over the floor; seen from "
+            "above y is 90 degrees counter-clockwise from x) and, with intrinsics, the "
+            "camera's height, tilt, roll and gravity direction.",
+        ),
+        Command(
+            "check",
+            help="draw the floor grid and zones on a snapshot",
+            run=cmd_check,
+            arguments=_check_arguments,
+            description="Draw the door line, arrival zone, posts, counters, queue, the marks "
+            "and a floor grid onto SNAPSHOT, for checking the calibration by eye.",
+        ),
+        Command(
+            "locate",
+            help="pixel to floor metres, or floor metres to pixel (JSON)",
+            run=cmd_locate,
+            arguments=_locate_arguments,
+        ),
+    ),
+)

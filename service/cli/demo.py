@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from etiquette.calibration.camera_file import load_camera
 from etiquette.service.cli.arg_types import positive_int, replay_speed
+from etiquette.service.cli.commands import Command
 from etiquette.service.offline.analyze import analyze
 from etiquette.vision.config import PerceptionConfig
 
@@ -56,32 +56,35 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_demo_parser(commands: Any) -> None:
-    demo_parser = commands.add_parser(
-        "demo",
-        help="run the live service on the bundled sample (or --offline: analyze it)",
-        description="Start the service with the bundled sample replayed once as a camera, and "
-        "print the dashboard, earpiece and clips URLs with fresh tokens. When the sample has "
-        "played, the shift report (HTML and PDF) is written to DIR/reports and the coaching "
-        "clips are in DIR/clips; the pages stay up until Ctrl-C (--exit: stop there). "
-        "--offline instead analyzes the sample once and writes tracks, events, an annotated "
-        "video and the clips.",
-    )
-    demo_parser.add_argument(
+def _demo_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "--out",
         default="etiquette-demo",
         help="data folder (service) or output folder (--offline); default: etiquette-demo in "
         "the current folder",
     )
-    demo_parser.add_argument("--port", type=positive_int, default=8080, help="port (8080)")
-    demo_parser.add_argument(
+    parser.add_argument("--port", type=positive_int, default=8080, help="port (8080)")
+    parser.add_argument(
         "--offline", action="store_true", help="analyze the sample once instead of serving"
     )
-    demo_parser.add_argument(
+    parser.add_argument(
         "--speed", type=replay_speed, default=1.0, help="replay speed (1.0: real time)"
     )
-    demo_parser.add_argument(
+    parser.add_argument(
         "--loop", action="store_true", help="replay the sample forever (no ending report)"
     )
-    demo_parser.add_argument("--exit", action="store_true", help="stop once the report is written")
-    demo_parser.set_defaults(handler=cmd_demo)
+    parser.add_argument("--exit", action="store_true", help="stop once the report is written")
+
+
+DEMO = Command(
+    "demo",
+    help="run the live service on the bundled sample (or --offline: analyze it)",
+    run=cmd_demo,
+    arguments=_demo_arguments,
+    description="Start the service with the bundled sample replayed once as a camera, and "
+    "print the dashboard, earpiece and clips URLs with fresh tokens. When the sample has "
+    "played, the shift report (HTML and PDF) is written to DIR/reports and the coaching "
+    "clips are in DIR/clips; the pages stay up until Ctrl-C (--exit: stop there). "
+    "--offline instead analyzes the sample once and writes tracks, events, an annotated "
+    "video and the clips.",
+)

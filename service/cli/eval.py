@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from etiquette.service.cli.commands import Command
 from etiquette.service.offline.evaluation.labels import LabelError, load_labels
 
 
@@ -51,16 +52,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_eval_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = commands.add_parser(
-        "eval",
-        help="score the product on labelled real clips",
-        description="Run every clip of a labels file through perception and the rules, match "
-        "the reported events (bows, gestures, arrivals) to the labelled ones and print "
-        "precision, recall, start/peak/end timing errors (frames), bow depth errors "
-        "(degrees), people-count accuracy, acquisition delay and id switches, per clip and "
-        "in total. The labels format is documented in the README (Evaluation).",
-    )
+def _eval_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("labels", metavar="LABELS.yaml", help="the labelled clips")
     parser.add_argument(
         "--clip", action="append", metavar="NAME", help="only this clip (repeatable)"
@@ -71,4 +63,16 @@ def add_eval_parser(commands: argparse._SubParsersAction) -> None:  # type: igno
         metavar="METRICS.json",
         help="exit 1 if any figure is worse than in this committed metrics file",
     )
-    parser.set_defaults(handler=cmd_eval)
+
+
+EVAL = Command(
+    "eval",
+    help="score the product on labelled real clips",
+    run=cmd_eval,
+    arguments=_eval_arguments,
+    description="Run every clip of a labels file through perception and the rules, match "
+    "the reported events (bows, gestures, arrivals) to the labelled ones and print "
+    "precision, recall, start/peak/end timing errors (frames), bow depth errors "
+    "(degrees), people-count accuracy, acquisition delay and id switches, per clip and "
+    "in total. The labels format is documented in the README (Evaluation).",
+)

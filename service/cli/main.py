@@ -16,15 +16,17 @@ from pydantic import ValidationError
 
 from etiquette.calibration.camera_file import load_camera
 from etiquette.calibration.errors import CalibrationError
-from etiquette.models.runtime import MODELS_DIR, ModelFileError
+from etiquette.models.runtime import ModelFileError
 from etiquette.rules.config import RulesConfig
 from etiquette.service.cameras.backends import BACKENDS, BackendError
 from etiquette.service.cli.arg_types import positive_int, replay_speed
-from etiquette.service.cli.calibrate import add_calibrate_parser
-from etiquette.service.cli.demo import add_demo_parser
-from etiquette.service.cli.eval import EvalError, add_eval_parser
-from etiquette.service.cli.serve import add_report_parser, add_serve_parser, add_token_parser
-from etiquette.service.cli.soak import add_bench_soak_parser
+from etiquette.service.cli.calibrate import CALIBRATE
+from etiquette.service.cli.commands import CliError, Command, add_commands
+from etiquette.service.cli.demo import DEMO
+from etiquette.service.cli.eval import EVAL, EvalError
+from etiquette.service.cli.models import MODELS
+from etiquette.service.cli.serve import REPORT, SERVE, TOKEN
+from etiquette.service.cli.soak import BENCH_SOAK
 from etiquette.service.config import SiteError
 from etiquette.service.offline.analyze import analyze
 from etiquette.service.store.events import StoreError
@@ -35,10 +37,6 @@ if TYPE_CHECKING:
     from etiquette.service.bench.perception import Truth
 
 EXIT_USAGE = 2
-
-
-class CliError(Exception):
-    """A problem the user can fix; printed as one line, exit code 2."""
 
 
 def _perception_config(args: argparse.Namespace) -> PerceptionConfig:
@@ -55,6 +53,10 @@ def _add_perception_flags(parser: argparse.ArgumentParser) -> None:
         default="raised",
         help="when to run the hand model (default: raised hands only)",
     )
+
+
+def _add_frames_limit(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--frames", type=positive_int, help="stop after N frames")
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -144,44 +146,126 @@ def cmd_bench_clips(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_models_build(args: argparse.Namespace) -> int:
-    import subprocess
-    import tempfile
-
-    needed = [("tflite", "build")] + ([("mediapipe", "mediapipe")] if args.tasks else [])
-    for module, extra in needed:
-        if importlib.util.find_spec(module) is None:
-            raise CliError(
-                f"this needs the {extra} extra: pip install 'etiquette-monitor[{extra}]'"
-            )
-    from etiquette.models.build.build import build_models, download_wheel
-
-    out = Path(args.out)
-    with tempfile.TemporaryDirectory(prefix="mediapipe-wheel-") as tmp:
-        try:
-            wheel = Path(args.wheel) if args.wheel else download_wheel(Path(tmp))
-        except subprocess.CalledProcessError as error:
-            raise CliError(
-                f"could not download the mediapipe 0.10.21 wheel (pip exit {error.returncode}); "
-                "check the package index is reachable, or pass --wheel"
-            ) from None
-        manifest = build_models(out, wheel=wheel)
-        for name, entry in manifest.models.items():
-            print(f"{name}: {out / entry.file} sha256 {entry.sha256[:12]}")
-        if args.tasks:
-            from etiquette.models.build.tasks import build_task_bundles, extract_modules
-
-            modules = extract_modules(wheel, Path(tmp) / "modules")
-            for path in build_task_bundles(modules, out.parent / "tasks"):
-                print(f"task bundle: {path}")
-    return 0
-
-
 def _version() -> str:
     try:
         return importlib.metadata.version("etiquette-monitor")
     except importlib.metadata.PackageNotFoundError:  # run from a source tree, not installed
         return "unknown (not installed)"
+
+
+def _analyze_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", help="video file, image folder, rtsp:// URL or webcam index")
+    parser.add_argument("--out", required=True, help="output folder")
+    parser.add_argument(
+        "--camera", help="camera file (etiquette calibrate): floor positions, gravity, zones"
+    )
+    parser.add_argument(
+        "--clips",
+        action="store_true",
+        help="also write coaching clips (missed and late greetings, staff bows, posture "
+        "lapses; faces blurred except staff's) into DIR/clips with an index clips.jsonl",
+    )
+    parser.add_argument(
+        "--rules",
+        help="YAML with the etiquette standards to use (see the README's rules "
+        "settings); the training deck's defaults otherwise",
+    )
+    parser.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="onnx",
+        help="onnx (default, bundled) or mediapipe (optional extra)",
+    )
+    parser.add_argument(
+        "--annotate",
+        action="store_true",
+        help="also write a browser-playable video with skeletons and ids",
+    )
+    _add_perception_flags(parser)
+
+
+def _bench_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "source", help="video file, image folder, rtsp:// URL or webcam index to measure on"
+    )
+    _add_frames_limit(parser)
+    parser.add_argument("--no-peer", action="store_true", help="skip the MediaPipe peer")
+    parser.add_argument(
+        "--truth", help="JSON with visible frame ranges, to count true and false person-frames"
+    )
+    _add_perception_flags(parser)
+
+
+def _bench_prompts_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--loops", type=positive_int, default=2, help="times the clip is replayed (6 arrivals each)"
+    )
+    parser.add_argument(
+        "--speed",
+        type=replay_speed,
+        default=2.0,
+        help="replay speed; frames keep their capture times (2.0)",
+    )
+
+
+def _bench_clips_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", nargs="?", help="video file (default: the sample)")
+    parser.add_argument("--camera", help="camera file (zones, gravity)")
+    _add_frames_limit(parser)
+
+
+ANALYZE = Command(
+    "analyze",
+    help="process every frame of a video, image folder or camera",
+    run=cmd_analyze,
+    arguments=_analyze_arguments,
+    description="Process every frame of SOURCE and write DIR/tracks.jsonl (one JSON object "
+    "per frame), DIR/events.jsonl (one per finished etiquette event) and, with --annotate, "
+    "DIR/annotated.mp4.",
+)
+BENCH = Command(
+    "bench",
+    help="measure speed and memory against the MediaPipe Tasks peer",
+    run=cmd_bench,
+    arguments=_bench_arguments,
+    description="Run SOURCE through our pipeline and through MediaPipe Tasks PoseLandmarker "
+    "(VIDEO mode) in one run; print one JSON line with per-stage median ms, fps, peak RSS "
+    "and the fps ratio.",
+)
+BENCH_PROMPTS = Command(
+    "bench-prompts",
+    help="measure greeting-prompt latency end to end",
+    run=cmd_bench_prompts,
+    arguments=_bench_prompts_arguments,
+    description="Replay the bundled sample as a live camera through the whole service and "
+    "time each greeting prompt from the capture of the frame in which the customer "
+    "entered the arrival zone to its receipt by a WebSocket client; prints one JSON line "
+    "(count, median, p95, max in ms).",
+)
+BENCH_CLIPS = Command(
+    "bench-clips",
+    help="what coaching clips cost a camera runner",
+    run=cmd_bench_clips,
+    arguments=_bench_clips_arguments,
+    description="Per frame: perception and rules vs. the clip ring buffer (face blurring "
+    "and a JPEG), medians from one run over the same frames; per clip: the background "
+    "writer's time; the ring buffer's size. One JSON line. Without SOURCE: the bundled "
+    "sample with its camera file.",
+)
+COMMANDS = (
+    ANALYZE,
+    BENCH,
+    BENCH_PROMPTS,
+    BENCH_CLIPS,
+    BENCH_SOAK,
+    DEMO,
+    CALIBRATE,
+    TOKEN,
+    SERVE,
+    REPORT,
+    EVAL,
+    MODELS,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -193,127 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--version", action="version", version=f"etiquette {_version()}", help="print the version"
     )
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    analyze_parser = commands.add_parser(
-        "analyze",
-        help="process every frame of a video, image folder or camera",
-        description="Process every frame of SOURCE and write DIR/tracks.jsonl (one JSON object "
-        "per frame), DIR/events.jsonl (one per finished etiquette event) and, with --annotate, "
-        "DIR/annotated.mp4.",
-    )
-    analyze_parser.add_argument(
-        "source", help="video file, image folder, rtsp:// URL or webcam index"
-    )
-    analyze_parser.add_argument("--out", required=True, help="output folder")
-    analyze_parser.add_argument(
-        "--camera", help="camera file (etiquette calibrate): floor positions, gravity, zones"
-    )
-    analyze_parser.add_argument(
-        "--clips",
-        action="store_true",
-        help="also write coaching clips (missed and late greetings, staff bows, posture "
-        "lapses; faces blurred except staff's) into DIR/clips with an index clips.jsonl",
-    )
-    analyze_parser.add_argument(
-        "--rules",
-        help="YAML with the etiquette standards to use (see the README's rules "
-        "settings); the training deck's defaults otherwise",
-    )
-    analyze_parser.add_argument(
-        "--backend",
-        choices=BACKENDS,
-        default="onnx",
-        help="onnx (default, bundled) or mediapipe (optional extra)",
-    )
-    analyze_parser.add_argument(
-        "--annotate",
-        action="store_true",
-        help="also write a browser-playable video with skeletons and ids",
-    )
-    _add_perception_flags(analyze_parser)
-    analyze_parser.set_defaults(handler=cmd_analyze)
-
-    bench_parser = commands.add_parser(
-        "bench",
-        help="measure speed and memory against the MediaPipe Tasks peer",
-        description="Run SOURCE through our pipeline and through MediaPipe Tasks PoseLandmarker "
-        "(VIDEO mode) in one run; print one JSON line with per-stage median ms, fps, peak RSS "
-        "and the fps ratio.",
-    )
-    bench_parser.add_argument(
-        "source", help="video file, image folder, rtsp:// URL or webcam index to measure on"
-    )
-    bench_parser.add_argument(
-        "--frames", type=positive_int, default=None, help="stop after N frames"
-    )
-    bench_parser.add_argument("--no-peer", action="store_true", help="skip the MediaPipe peer")
-    bench_parser.add_argument(
-        "--truth", help="JSON with visible frame ranges, to count true and false person-frames"
-    )
-    _add_perception_flags(bench_parser)
-    bench_parser.set_defaults(handler=cmd_bench)
-
-    prompts_parser = commands.add_parser(
-        "bench-prompts",
-        help="measure greeting-prompt latency end to end",
-        description="Replay the bundled sample as a live camera through the whole service and "
-        "time each greeting prompt from the capture of the frame in which the customer "
-        "entered the arrival zone to its receipt by a WebSocket client; prints one JSON line "
-        "(count, median, p95, max in ms).",
-    )
-    prompts_parser.add_argument(
-        "--loops", type=positive_int, default=2, help="times the clip is replayed (6 arrivals each)"
-    )
-    prompts_parser.add_argument(
-        "--speed",
-        type=replay_speed,
-        default=2.0,
-        help="replay speed; frames keep their capture times (2.0)",
-    )
-    prompts_parser.set_defaults(handler=cmd_bench_prompts)
-
-    clips_parser = commands.add_parser(
-        "bench-clips",
-        help="what coaching clips cost a camera runner",
-        description="Per frame: perception and rules vs. the clip ring buffer (face blurring "
-        "and a JPEG), medians from one run over the same frames; per clip: the background "
-        "writer's time; the ring buffer's size. One JSON line. Without SOURCE: the bundled "
-        "sample with its camera file.",
-    )
-    clips_parser.add_argument("source", nargs="?", help="video file (default: the sample)")
-    clips_parser.add_argument("--camera", help="camera file (zones, gravity)")
-    clips_parser.add_argument("--frames", type=positive_int, help="stop after N frames")
-    clips_parser.set_defaults(handler=cmd_bench_clips)
-    add_bench_soak_parser(commands)
-
-    add_demo_parser(commands)
-    add_calibrate_parser(commands)
-    add_token_parser(commands)
-    add_serve_parser(commands)
-    add_report_parser(commands)
-
-    add_eval_parser(commands)
-    models_parser = commands.add_parser("models", help="model files")
-    models_commands = models_parser.add_subparsers(dest="models_command", required=True)
-    build = models_commands.add_parser(
-        "build",
-        help="rebuild the ONNX files from the mediapipe 0.10.21 wheel",
-        description="Fetch the mediapipe 0.10.21 wheel (or use --wheel), convert its pose, "
-        "hand and face networks to ONNX and write the manifest.",
-    )
-    build.add_argument(
-        "--out",
-        default=str(MODELS_DIR),
-        help="folder for the ONNX files and manifest (default: the bundled models/onnx)",
-    )
-    build.add_argument("--wheel", help="a downloaded mediapipe-0.10.21 wheel")
-    build.add_argument(
-        "--tasks",
-        action="store_true",
-        help="also build the MediaPipe Tasks bundles (../tasks/*.task) for --backend mediapipe",
-    )
-    build.set_defaults(handler=cmd_models_build)
+    add_commands(parser.add_subparsers(dest="command", required=True), COMMANDS)
     return parser
 
 

@@ -1,25 +1,33 @@
-"""`etiquette token ...`: API tokens for the live service."""
+"""`etiquette token ...`, `serve` and `report`: the commands that work on a site file."""
 
 from __future__ import annotations
 
 import argparse
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from etiquette.service.config import SiteError, load_site
+from etiquette.service.cli.commands import Command, CommandGroup
+from etiquette.service.config import SiteConfig, SiteError, load_site
 from etiquette.service.store.events import EventStore
 from etiquette.service.store.models import ROLES
 
 
-def _store(args: argparse.Namespace) -> EventStore:
-    site = load_site(Path(args.config))
+def _add_site_file(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", required=True, help="the site file (SITE.yaml)")
+
+
+def _site(args: argparse.Namespace) -> SiteConfig:
+    """The site file --config names (a problem with it is a SiteError: one line, exit 2)."""
+    return load_site(Path(args.config))
+
+
+def _store(site: SiteConfig) -> EventStore:
     site.storage.data_dir.mkdir(parents=True, exist_ok=True)
     return EventStore(site.database_url())
 
 
 def cmd_token_create(args: argparse.Namespace) -> int:
-    with _store(args) as store:
+    with _store(_site(args)) as store:
         try:
             token = store.create_token(args.role, args.name)
         except ValueError as error:
@@ -29,60 +37,73 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 
 
 def cmd_token_list(args: argparse.Namespace) -> int:
-    with _store(args) as store:
+    with _store(_site(args)) as store:
         for info in store.tokens():
             print(f"{info.name}\t{info.role}")
     return 0
 
 
 def cmd_token_revoke(args: argparse.Namespace) -> int:
-    with _store(args) as store:
+    with _store(_site(args)) as store:
         if not store.revoke_token(args.name):
             raise SiteError(f"no token named {args.name!r}; `etiquette token list` shows them")
     print(f"revoked {args.name}")
     return 0
 
 
-def add_token_parser(commands: Any) -> None:
-    token = commands.add_parser(
-        "token",
-        help="API tokens (admin, viewer, earpiece)",
-        description="Tokens for the service's API and pages. Only a hash is stored: the token "
-        "is shown once, when created.",
-    )
-    sub = token.add_subparsers(dest="token_command", required=True)
-    create = sub.add_parser("create", help="create a token and print it")
-    create.add_argument("--config", required=True, help="the site file (SITE.yaml)")
-    create.add_argument(
+def _token_create_arguments(parser: argparse.ArgumentParser) -> None:
+    _add_site_file(parser)
+    parser.add_argument(
         "--role", required=True, choices=ROLES, help="what the token may open: " + ", ".join(ROLES)
     )
-    create.add_argument("--name", required=True, help="who or what uses it, e.g. door-phone")
-    create.set_defaults(handler=cmd_token_create)
-    listing = sub.add_parser("list", help="list token names and roles")
-    listing.add_argument("--config", required=True, help="the site file (SITE.yaml)")
-    listing.set_defaults(handler=cmd_token_list)
-    revoke = sub.add_parser("revoke", help="revoke a token by name")
-    revoke.add_argument("--config", required=True, help="the site file (SITE.yaml)")
-    revoke.add_argument("--name", required=True, help="the token's name, as `token list` shows")
-    revoke.set_defaults(handler=cmd_token_revoke)
+    parser.add_argument("--name", required=True, help="who or what uses it, e.g. door-phone")
+
+
+def _token_revoke_arguments(parser: argparse.ArgumentParser) -> None:
+    _add_site_file(parser)
+    parser.add_argument("--name", required=True, help="the token's name, as `token list` shows")
+
+
+TOKEN = CommandGroup(
+    "token",
+    help="API tokens (admin, viewer, earpiece)",
+    description="Tokens for the service's API and pages. Only a hash is stored: the token "
+    "is shown once, when created.",
+    subcommands=(
+        Command(
+            "create",
+            help="create a token and print it",
+            run=cmd_token_create,
+            arguments=_token_create_arguments,
+        ),
+        Command(
+            "list", help="list token names and roles", run=cmd_token_list, arguments=_add_site_file
+        ),
+        Command(
+            "revoke",
+            help="revoke a token by name",
+            run=cmd_token_revoke,
+            arguments=_token_revoke_arguments,
+        ),
+    ),
+)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from etiquette.service.server import serve
 
-    serve(load_site(Path(args.config)))
+    serve(_site(args))
     return 0
 
 
-def add_serve_parser(commands: Any) -> None:
-    parser = commands.add_parser(
-        "serve",
-        help="run the live service: cameras, prompts, API and pages",
-        description="Run every camera of the site file, store events, speak greeting prompts "
-        "to the earpieces and serve the API (see /docs) until stopped.",
-    )
-    parser.add_argument("--config", required=True, help="the site file (SITE.yaml)")
-    parser.set_defaults(handler=cmd_serve)
+SERVE = Command(
+    "serve",
+    help="run the live service: cameras, prompts, API and pages",
+    run=cmd_serve,
+    arguments=_add_site_file,
+    description="Run every camera of the site file, store events, speak greeting prompts "
+    "to the earpieces and serve the API (see /docs) until stopped.",
+)
 
 
 def parse_shift(text: str) -> tuple[float, float]:
@@ -104,9 +125,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     from etiquette.service.reports.render import render
     from etiquette.service.reports.shift import shift_report
 
-    site = load_site(Path(args.config))
+    site = _site(args)
     start, end = parse_shift(args.shift)
-    with _store(args) as store:
+    with _store(site) as store:
         report = shift_report(store, site, start, end, args.post)
     out = Path(args.out)
     out.write_bytes(render(report, args.format))
@@ -117,16 +138,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_report_parser(commands: Any) -> None:
+def _report_arguments(parser: argparse.ArgumentParser) -> None:
     from etiquette.service.reports.render import FORMATS
 
-    parser = commands.add_parser(
-        "report",
-        help="the post-shift etiquette report",
-        description="Greetings (on time, missed, latencies), bows against the standard, "
-        "gestures, posture lapses, per staff member, and the worst moments, for one shift.",
-    )
-    parser.add_argument("--config", required=True, help="the site file (SITE.yaml)")
+    _add_site_file(parser)
     parser.add_argument(
         "--shift",
         required=True,
@@ -137,4 +152,13 @@ def add_report_parser(commands: Any) -> None:
         "--format", choices=FORMATS, default="html", help="file format (default: html)"
     )
     parser.add_argument("--out", required=True, help="file to write")
-    parser.set_defaults(handler=cmd_report)
+
+
+REPORT = Command(
+    "report",
+    help="the post-shift etiquette report",
+    run=cmd_report,
+    arguments=_report_arguments,
+    description="Greetings (on time, missed, latencies), bows against the standard, "
+    "gestures, posture lapses, per staff member, and the worst moments, for one shift.",
+)
