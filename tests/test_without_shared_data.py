@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PURE_AND_REAL = ["tests/test_geometry.py", "tests/test_trunk_h36m.py"]
+PURE_AND_REAL = ["tests/vision/test_geometry.py", "tests/vision/test_trunk_h36m.py"]
 
 
 def _pytest(tmp_path: Path, require: bool) -> subprocess.CompletedProcess[str]:

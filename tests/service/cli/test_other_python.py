@@ -54,8 +54,11 @@ def test_the_core_installs_and_runs_on_another_python(tmp_path: Path) -> None:
         [venv / "bin" / "etiquette", "--version"], capture_output=True, text=True, check=True
     )
     assert done.stdout.startswith("etiquette ")
-    subprocess.run(
-        [venv / "bin" / "python", "-c", "import service.report_render, service.server"],
-        cwd=tmp_path,
-        check=True,
-    )
+    imports = "import etiquette.service.reports.render, etiquette.service.server"
+    subprocess.run([venv / "bin" / "python", "-c", imports], cwd=tmp_path, check=True)
+    # Installed under one name: no generic top-level module beside other distributions.
+    for generic in ("service", "models", "vision", "rules", "calibration"):
+        clash = subprocess.run(
+            [venv / "bin" / "python", "-c", f"import {generic}"], cwd=tmp_path, check=False
+        )
+        assert clash.returncode != 0, generic
