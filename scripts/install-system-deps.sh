@@ -14,7 +14,7 @@ if [ "${1:-}" = "--core" ]; then
 else
 packages=(libgl1 libglib2.0-0 libegl1 libgles2 chromium fonts-noto-cjk mosquitto libpango-1.0-0 libpangoft2-1.0-0 poppler-utils)
 packages+=(python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly)  # RTSP test camera: tests/rtsp_server.py
-packages+=(fonts-dejavu-core)  # the only fonts of a bare Debian: tests/test_fonts.py
+packages+=(fonts-dejavu-core)  # the only fonts of a bare Debian: tests/service/media/test_fonts.py
 fi
 missing=()
 for package in "${packages[@]}"; do

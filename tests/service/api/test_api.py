@@ -148,7 +148,7 @@ def test_cameras_status_and_config(setup: tuple[TestClient, dict[str, str]]) -> 
     assert status["cameras_online"] == 1 and status["cameras"] == 1
     config = client.get("/api/config", headers=_auth(tokens["admin"])).json()
     assert config["storage"]["database_url"] == "sqlite:///x.db"  # no password to hide
-    # JSON routes take the token only from the header (tests/test_security.py: which do not).
+    # JSON routes take the token only from the header (test_security.py: which do not).
     token_in_query = client.get("/api/status", params={"token": tokens["viewer"]})
     assert token_in_query.status_code == 401
     assert "Authorization header" in token_in_query.json()["detail"]

@@ -1,6 +1,6 @@
 """Tokens in URLs only where a browser cannot send a header; security headers on every
 response; no secret in /api/config (on the app as served: build_service, without its
-lifespan). The data folder's permissions: tests/test_private_files.py."""
+lifespan). The data folder's permissions: tests/service/store/test_private_files.py."""
 
 from __future__ import annotations
 
