@@ -49,9 +49,13 @@ class EventKeeper:
         """The recent days that already had customers, as stored (a restarted service must
         not announce the day's first customer again)."""
         since = time.time() - REMEMBERED_DAYS_S
-        arrivals = self.store.events(
-            types=["customer_arrived"], camera=camera, since=since, limit=100_000
-        )
+        try:
+            arrivals = self.store.events(
+                types=["customer_arrived"], camera=camera, since=since, limit=100_000
+            )
+        except SQLAlchemyError as error:  # the cameras start all the same
+            log.warning("camera %s: the days with customers could not be read: %s", camera, error)
+            return GreetingMemory()
         return GreetingMemory(frozenset(local_day(a.event.start) for a in arrivals))
 
     def greeting_memory(self, camera: str) -> GreetingMemory:
