@@ -16,12 +16,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from etiquette.rules.events import (
-    ArrivalValues,
     BowValues,
     Event,
     EventType,
     GestureValues,
-    MissedValues,
     Phase,
 )
 from etiquette.service.api.app import create_app
@@ -156,15 +154,7 @@ def test_report_command_and_api(
 
 def test_late_greetings_are_counted_and_worst_moments_link_to_their_clips() -> None:
     t = SHIFT_START + 3600
-    missed = make_event(
-        type="greeting_missed",
-        phase=Phase.END,
-        track=100,
-        role="customer",
-        start=t + 600,
-        end=t + 603,
-        values=MissedValues(customers=1, staff_present=True),
-    )
+    missed = factories.missed(t + 600, track=100)
     events = factories.stored(
         [
             factories.greeting(t, 0.6, "on_time"),
@@ -267,24 +257,8 @@ def _at(hour: int, minute: int) -> float:
 
 def test_per_post_numbers_and_posture_by_hour() -> None:
     t = _at(9, 5)
-    arrival = make_event(
-        type="customer_arrived",
-        phase=Phase.END,
-        track=100,
-        role="customer",
-        start=t,
-        end=t,
-        values=ArrivalValues(first_of_day=False, floor=(0.1, 0.5)),
-    )
-    missed = make_event(
-        type="greeting_missed",
-        phase=Phase.END,
-        track=101,
-        role="customer",
-        start=t + 300,
-        end=t + 303,
-        values=MissedValues(customers=1, staff_present=False),
-    )
+    arrival = factories.arrival(t, track=100)
+    missed = factories.missed(t + 300, track=101, staff_present=False)
     events: list[tuple[Event, str | None]] = [
         (arrival, None),  # the door post's
         (factories.greeting(t, 0.8, "on_time"), None),  # the door post's
