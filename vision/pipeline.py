@@ -26,6 +26,7 @@ from etiquette.vision.joints import Joint
 from etiquette.vision.motion import MotionRegions
 from etiquette.vision.sources import Frame
 from etiquette.vision.tracking import Box, Track, TrackBook, box_coverage, box_iou, keypoint_box
+from etiquette.vision.zoom import TILE_MIN_SCORE, ZoomScanner, one_per_person
 
 
 class NetworkFactory(Protocol):
@@ -69,6 +70,7 @@ class OnnxPerception:
             )
         )
         self.motion = MotionRegions() if config.motion_proposals else None
+        self.zoom = ZoomScanner(config.smallest_person_px, config.zoom_tiles_per_pass)
         self.tracks = TrackBook(grace_seconds=config.track_grace_s)
         self.last_detection_time: float | None = None
         self.started_at = math.inf  # the first frame's capture time
@@ -260,20 +262,30 @@ class OnnxPerception:
         """Landmark regions of detected people that no track covers. The detector runs once
         per interval, when something moves that no track covers, and on every frame while
         nobody is tracked and motion cannot tell whether someone came in (else every
-        idle interval: someone may stand still in view)."""
+        idle interval: someone may stand still in view). Besides the whole frame it looks
+        at zoomed tiles on the periodic passes and around uncovered moving blobs
+        (vision/zoom.py), for people too small for the whole frame."""
         since = math.inf if self.last_detection_time is None else now - self.last_detection_time
         idle = not self.tracks.active
-        due = (
-            since >= self.config.detector_interval_s
-            or bool(moving)
-            or (idle and (moving is None or since >= self.config.idle_detector_interval_s))
+        periodic = since >= self.config.detector_interval_s or (
+            idle and (moving is None or since >= self.config.idle_detector_interval_s)
         )
-        if not due:
+        if not periodic and not moving:
             return []
         self.last_detection_time = now
+        height, width = image.shape[:2]
+        regions = [square_roi_around((0.0, 0.0, float(width), float(height)))]
+        if self.config.zoom_on_motion:
+            regions += self.zoom.blob_regions(moving or [], width, height, now)
+        detections = self.detector.detect(image, regions)
+        if since >= self.config.detector_interval_s:
+            tiles = self.zoom.tiles(width, height)
+            detections += [
+                d for d in self.detector.detect(image, tiles) if d.score >= TILE_MIN_SCORE
+            ]
         track_boxes = [t.box for t in self.tracks.active]
         proposals: list[Roi] = []
-        for detection in self.detector.detect(image):
+        for detection in one_per_person(detections):
             roi = landmark_roi(detection)
             if detection.score < self.config.detector_sure_score and any(
                 _inside(detection.keypoints[0], blob) for blob in moving or []
