@@ -48,14 +48,20 @@ class SsdDetector:
         if regions is None:
             height, width = image.shape[:2]
             regions = [square_roi_around((0.0, 0.0, float(width), float(height)))]
+        return [found for per_region in self.detect_each(image, regions) for found in per_region]
+
+    def detect_each(self, image: np.ndarray, regions: list[Roi]) -> list[list[Detection]]:
+        """The detections of each region (one batch), in image pixels."""
         if not regions:
             return []
         crops = np.stack([warp_roi(image, roi, self.size) for roi in regions])
         batch = crops.astype(np.float32) * np.float32(self._scale) + np.float32(self._offset)
         outputs = self.network.run(batch)
         regressors, logits = (outputs[name] for name in self.spec.outputs)
-        found: list[Detection] = []
+        each: list[list[Detection]] = []
         for index, roi in enumerate(regions):
+            found: list[Detection] = []
+            each.append(found)
             raw = decode_detections(
                 regressors[index],
                 logits[index],
@@ -79,4 +85,4 @@ class SsdDetector:
                         score=float(score),
                     )
                 )
-        return found
+        return each

@@ -26,7 +26,7 @@ from etiquette.vision.joints import Joint
 from etiquette.vision.motion import MotionRegions
 from etiquette.vision.sources import Frame
 from etiquette.vision.tracking import Box, Track, TrackBook, box_coverage, box_iou, keypoint_box
-from etiquette.vision.zoom import TILE_MIN_SCORE, ZoomScanner, one_per_person
+from etiquette.vision.zoom import TILE_MIN_SCORE, ZoomScanner, held_by, one_per_person
 
 
 class NetworkFactory(Protocol):
@@ -277,15 +277,20 @@ class OnnxPerception:
         regions = [square_roi_around((0.0, 0.0, float(width), float(height)))]
         if self.config.zoom_on_motion:
             regions += self.zoom.blob_regions(moving or [], width, height, now)
-        detections = self.detector.detect(image, regions)
+        detections = one_per_person(self.detector.detect(image, regions), [])
         if since >= self.config.detector_interval_s:
             tiles = self.zoom.tiles(width, height)
-            detections += [
-                d for d in self.detector.detect(image, tiles) if d.score >= TILE_MIN_SCORE
+            zoomed = [
+                found
+                for tile, each in zip(tiles, self.detector.detect_each(image, tiles), strict=True)
+                for found in each
+                if found.score >= TILE_MIN_SCORE and held_by(tile, found)
             ]
+            # What the whole frame sees comes first: tiles only add people it cannot see.
+            detections = one_per_person(zoomed, detections)
         track_boxes = [t.box for t in self.tracks.active]
         proposals: list[Roi] = []
-        for detection in one_per_person(detections):
+        for detection in detections:
             roi = landmark_roi(detection)
             if detection.score < self.config.detector_sure_score and any(
                 _inside(detection.keypoints[0], blob) for blob in moving or []

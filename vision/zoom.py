@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from etiquette.models.pose_detector import landmark_roi
 from etiquette.models.roi import Roi
 from etiquette.models.ssd import Detection
 
@@ -101,13 +102,24 @@ def blob_region(blob: Box, width: int, height: int) -> Roi | None:
     return Roi((blob[0] + blob[2]) / 2, (blob[1] + blob[3]) / 2, side, side)
 
 
-def one_per_person(detections: list[Detection]) -> list[Detection]:
-    """The best-scoring detection of each person seen by several overlapping regions."""
-    kept: list[Detection] = []
+def one_per_person(detections: list[Detection], kept: list[Detection]) -> list[Detection]:
+    """``kept`` and, best-scoring first, the detections of people not already in it (the
+    same person seen by several overlapping regions)."""
+    kept = list(kept)
     for detection in sorted(detections, key=lambda d: d.score, reverse=True):
         if all(_iou(detection.box, other.box) <= SAME_PERSON_IOU for other in kept):
             kept.append(detection)
     return kept
+
+
+def held_by(tile: Roi, detection: Detection) -> bool:
+    """Does the tile hold the whole person it detected? A tile zoomed on part of someone
+    larger (a face filling it) extrapolates a body beyond its edges; the whole frame or a
+    coarser tile sees that person as they are."""
+    region = landmark_roi(detection)
+    inside_x = abs(region.center_x - tile.center_x) <= tile.width / 2
+    inside_y = abs(region.center_y - tile.center_y) <= tile.height / 2
+    return region.width <= tile.width and inside_x and inside_y
 
 
 @dataclass
