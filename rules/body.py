@@ -64,6 +64,19 @@ def torso_visibility(keypoints: np.ndarray) -> float:
     return float(keypoints[SHOULDERS + HIPS, 2].min())
 
 
+def in_picture(keypoints: np.ndarray, width: int, height: int) -> np.ndarray:
+    """The keypoints with those outside the picture marked unseen. The pose model guesses
+    joints beyond the picture's edge (a counter camera's hips) with visibilities up to 0.8;
+    a bow judged from guessed hips is judged from nothing."""
+    x, y = keypoints[:, 0], keypoints[:, 1]
+    outside = (x < 0) | (x >= width) | (y < 0) | (y >= height)
+    if not outside.any():
+        return keypoints
+    seen = keypoints.copy()
+    seen[outside, 2] = 0.0
+    return seen
+
+
 def side_visibility(keypoints: np.ndarray) -> float:
     """How well one side's shoulder and hip are seen, the better side: a person in profile
     hides the far side but shows the trunk."""

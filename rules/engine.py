@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from etiquette.calibration.zones import FloorZones
-from etiquette.rules.body import knee_angle_deg, legs_visible
+from etiquette.rules.body import in_picture, knee_angle_deg, legs_visible
 from etiquette.rules.bow import BowDetector, BowEnd, BowInProgress, BowSample
 from etiquette.rules.config import RulesConfig
 from etiquette.rules.events import BowEvent, Event, GestureEvent, Phase, PostureEvent, PostureValues
@@ -116,8 +116,10 @@ class RulesEngine:
             if known_floor:
                 out.events += self._arrival(track_id, state, floor, now)
             world, keypoints = people.world[row], people.keypoints[row]
+            # Which view the trunk is seen in rests on the joints inside the picture.
+            seen = in_picture(keypoints, frame.width, frame.height)
             reading = state.trunk.update(
-                now, keypoints, world, state.motion.hip_speed, people.standing_trunk[row]
+                now, seen, world, state.motion.hip_speed, people.standing_trunk[row]
             )
             faults: list[str] | None = None
             if reading is not None:

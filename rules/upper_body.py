@@ -12,8 +12,9 @@ import numpy as np
 
 from etiquette.vision.joints import Joint
 
-# Hip-to-shoulder height in shoulder widths (adults: about 0.5 m over 0.4 m).
-TRUNK_IN_SHOULDER_WIDTHS = 1.2
+# Hip-to-shoulder height in shoulder widths, as the pose model places the joints: 1.49-1.58
+# in the frontal clips (intel_asl_*, har_stand), 1.51-1.65 in Human3.6M's motion capture.
+TRUNK_IN_SHOULDER_WIDTHS = 1.5
 # A frame whose shoulders look this much narrower than in the stance is a broken skeleton
 # (the head and shoulders leaving the picture), not a bow: a bow does not narrow them.
 MIN_WIDTH_SHARE = 0.6

@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 
 from etiquette.models.runtime import OnnxNetwork
+from etiquette.rules.bow import UNCERTAINTY_DEG
 from etiquette.rules.config import RulesConfig
 from etiquette.rules.engine import RulesEngine, SceneContext
 from etiquette.rules.events import FINISHED_BOW_VERDICTS, BowValues, Event, Phase
+from etiquette.rules.trunk import View
 from etiquette.vision.config import PerceptionConfig
 from etiquette.vision.frame import FrameResult
 from etiquette.vision.pipeline import OnnxPerception
@@ -105,7 +107,8 @@ def test_bows_on_real_landmark_noise(tracks: dict[str, list[FrameResult]]) -> No
     print(
         f"\n{len(rows)} semi-synthetic bows on real tracks: F1 {f1:.3f} (TP {found}, "
         f"FP {false_positive}, FN {missed}); depth error mean {errors.mean():.2f}, "
-        f"median {np.median(errors):.2f}, max {errors.max():.2f} deg"
+        f"median {np.median(errors):.2f}, p90 {np.percentile(errors, 90):.2f}, "
+        f"max {errors.max():.2f} deg"
     )
     print("mean measured depth over the three start times")
     print(f"{'clip':22s} {'depth':>5} " + " ".join(f"{s:>7}" for s in SPEEDS))
@@ -115,3 +118,5 @@ def test_bows_on_real_landmark_noise(tracks: dict[str, list[FrameResult]]) -> No
         print(f"{name:22s} {depth:5.0f} {shown}")
     assert f1 >= 0.95
     assert errors.mean() <= 3.0
+    # The uncertainty every full-body bow reports is this measurement's.
+    assert np.percentile(errors, 90) <= UNCERTAINTY_DEG[View.FULL_BODY]

@@ -33,11 +33,15 @@ STILL = (0.0, 0.0)
 
 
 def _camera(tilt: float) -> SyntheticCamera:
-    """A camera looking at the floor origin from 4 m away along -y."""
+    """A camera looking at the floor origin from 4 m away along -y. Looking down steeply
+    from 1.8 m away, a lens as narrow as the others would cut off the person's shoulders and
+    head (the rules treat joints outside the picture as unseen): a wider one, as a camera
+    mounted that steeply has."""
     height = 2.6
     distance = height / np.tan(np.radians(tilt)) if tilt > 20 else 4.0
+    focal = 900.0 if tilt <= 35 else 450.0
     return SyntheticCamera(
-        height_m=height, tilt_deg=tilt, focal_px=900.0, position_xy=(0.0, -float(distance))
+        height_m=height, tilt_deg=tilt, focal_px=focal, position_xy=(0.0, -float(distance))
     )
 
 
