@@ -117,9 +117,9 @@ class RulesEngine:
                 out.events += self._arrival(track_id, state, floor, now)
             world, keypoints = people.world[row], people.keypoints[row]
             # Which view the trunk is seen in rests on the joints inside the picture.
-            seen = in_picture(keypoints, frame.width, frame.height)
+            in_view = in_picture(keypoints, frame.width, frame.height)
             reading = state.trunk.update(
-                now, seen, world, state.motion.hip_speed, people.standing_trunk[row]
+                now, in_view, world, state.motion.hip_speed, people.standing_trunk[row]
             )
             faults: list[str] | None = None
             if reading is not None:
