@@ -5,7 +5,7 @@ Frames are 0-based indices into the clip as decoded. Example::
     clips:
       - name: xiph_bowing
         path: ../../../shared/data/video/xiph_bowing_qcif.mp4  # relative to this file
-        camera: null                       # optional camera file, relative to this file
+        camera: null                       # camera file, relative to this file (arrivals)
         tolerance_frames: 3                # timing slack of the labels themselves
         people:                            # how many people are in view, by frame range
           - {frames: [0, 51], count: 0}
@@ -66,8 +66,14 @@ class PeopleRange(Strict):
 
 class LabelledEvent(Strict):
     type: ScoredType
-    start: int = Field(description="First frame of the event.")
-    end: int = Field(description="Last frame of the event.")
+    start: int = Field(
+        description="First frame of the event; of a moment (customer_arrived, door_crossing): "
+        "the first frame it may be said to happen (an arrival: a foot planted on the door line)."
+    )
+    end: int = Field(
+        description="Last frame of the event; of a moment: the last frame it may be said to "
+        "happen (an arrival: both feet over the line, or standing still astride it)."
+    )
     peak: tuple[int, int] | None = Field(
         None, description="Frames within which the peak lies (bows: the deepest moment)."
     )

@@ -8,10 +8,16 @@ from dataclasses import dataclass, field
 
 from etiquette.service.offline.evaluation.labels import LabelledClip, LabelledEvent, PeopleRange
 
-# Arrivals need the door line of a camera file.
+# Arrivals need the floor and the door line of a camera file.
 NEEDS_CAMERA = {"customer_arrived"}
 # Labelled for the rules to come (door crossings in and out), not reported by the product yet.
 NOT_REPORTED = {"door_crossing"}
+# Events of one moment (the product reports start == end). Their label's frames bracket that
+# moment as well as the eye can tell it (an arrival: from the first foot on the door line until
+# both feet are over it, or the person stands still astride it); a reported one matches when
+# its start lies inside them, give or take the clip's tolerance, and its start error is how
+# far outside them it lies (0 inside). They have no end of their own, so no end error.
+INSTANT = {"customer_arrived", "door_crossing"}
 
 
 @dataclass(frozen=True)
@@ -148,10 +154,21 @@ def _overlap(label: LabelledEvent, event: ReportedEvent, tolerance: int) -> int:
     return min(label.end + tolerance, event.end) - max(label.start - tolerance, event.start)
 
 
+def _fit(label: LabelledEvent, event: ReportedEvent, tolerance: int) -> float:
+    """How well ``event`` fits ``label``: negative when it cannot match; larger is better
+    (an extended event: the frames they share; an instant one: the closer to the label)."""
+    if label.type in INSTANT:
+        return tolerance - _outside(event.start, label.start, label.end)
+    return _overlap(label, event, tolerance)
+
+
 def score_events(
     clip: LabelledClip, reported: list[ReportedEvent], has_camera: bool
 ) -> tuple[dict[str, TypeScore], list[str]]:
-    """One-to-one matching by overlap (with the clip's tolerance), per event type."""
+    """One-to-one matching per event type, in label order: each label takes the reported
+    event that fits it best (extended events: the largest overlap, the labelled frames widened
+    by the clip's tolerance; instant events: the start nearest the labelled frames, at most the
+    tolerance outside them)."""
     scores: dict[str, TypeScore] = {}
     not_scored: list[str] = []
     kinds = {e.type for e in clip.events} | set(clip.complete)
@@ -164,15 +181,16 @@ def score_events(
         candidates = [e for e in reported if e.type == kind]
         for label in labels:
             best = max(
-                candidates,
-                key=lambda e: _overlap(label, e, clip.tolerance_frames),
-                default=None,
+                candidates, key=lambda e: _fit(label, e, clip.tolerance_frames), default=None
             )
-            if best is None or _overlap(label, best, clip.tolerance_frames) < 0:
+            if best is None or _fit(label, best, clip.tolerance_frames) < 0:
                 score.fn += 1
                 continue
             candidates.remove(best)
             score.tp += 1
+            if kind in INSTANT:
+                score.start_errors.append(int(_outside(best.start, label.start, label.end)))
+                continue
             score.start_errors.append(abs(best.start - label.start))
             score.end_errors.append(abs(best.end - label.end))
             if label.peak is not None and best.peak is not None:

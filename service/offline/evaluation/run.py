@@ -9,11 +9,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from etiquette.calibration.camera_file import load_camera
+from etiquette.calibration.camera_file import CameraFile, load_camera
 from etiquette.rules.config import RulesConfig
 from etiquette.rules.engine import RulesEngine
 from etiquette.rules.events import FINISHED_BOW_VERDICTS, BowValues, Event, Phase
 from etiquette.service.cameras.backends import create_perception
+from etiquette.service.cameras.camera_fit import FramesCamera
 from etiquette.service.cameras.scene import scene_context
 from etiquette.service.offline.evaluation.labels import LabelledClip, LabelsFile
 from etiquette.service.offline.evaluation.metrics import (
@@ -24,7 +25,6 @@ from etiquette.service.offline.evaluation.metrics import (
     score_clip,
 )
 from etiquette.vision.config import PerceptionConfig
-from etiquette.vision.placement import Placement
 from etiquette.vision.sources import open_source
 
 # Metrics where a larger number is worse; every other one is better larger.
@@ -82,20 +82,39 @@ def _reported(event: Event, timestamps: list[float]) -> ReportedEvent | None:
     )
 
 
+def clip_camera(clip: LabelledClip, folder: Path) -> CameraFile | None:
+    """The clip's camera file (CalibrationError naming it when it cannot be used)."""
+    return load_camera(folder / clip.camera) if clip.camera else None
+
+
+def places_arrivals(camera: CameraFile | None) -> bool:
+    """Whether the product can report arrivals with this camera file: floor and door line."""
+    return camera is not None and camera.floor is not None and camera.zones.door is not None
+
+
 def run_clip(
-    clip: LabelledClip, folder: Path, perception_config: PerceptionConfig | None = None
+    clip: LabelledClip,
+    folder: Path,
+    perception_config: PerceptionConfig | None = None,
+    camera: CameraFile | None = None,
 ) -> ClipRun:
-    camera = load_camera(folder / clip.camera) if clip.camera else None
-    placement = Placement.from_camera(camera)
+    """The product on one clip, as `etiquette analyze` runs it: the clip's camera file
+    (``camera``, else read from ``clip.camera``) fitted to the frames (scaled at another
+    resolution of the same picture, ImageSizeError at any other size), floor positions from
+    it, and the rules with its zones."""
+    if camera is None:
+        camera = clip_camera(clip, folder)
     engine = RulesEngine(RulesConfig(), scene_context(camera))
     perception = create_perception("onnx", perception_config or PerceptionConfig())
     source = open_source(str(folder / clip.path))
+    fitted = FramesCamera(camera, str(folder / clip.camera) if clip.camera else "", clip.path)
     frames: list[FrameSeen] = []
     timestamps: list[float] = []
     events: list[Event] = []
     try:
         for frame in source.frames():
-            result = placement.place(perception.process(frame))
+            fitted.fit(frame.image, frame.index)
+            result = fitted.placement.place(perception.process(frame))
             events += engine.update(result).events
             frames.append(FrameSeen(frame.index, tuple(int(i) for i in result.people.track_ids)))
             timestamps.append(frame.timestamp)
@@ -104,14 +123,16 @@ def run_clip(
         perception.close()
     events += engine.finish(timestamps[-1] if timestamps else 0.0)
     reported = [r for e in events if (r := _reported(e, timestamps)) is not None]
-    score = score_clip(clip, frames, reported, camera is not None)
+    score = score_clip(clip, frames, reported, places_arrivals(camera))
     return ClipRun(clip, score, reported, frames)
 
 
 def evaluate(
     labels: LabelsFile, folder: Path, only: list[str] | None = None
 ) -> tuple[list[ClipRun], dict[str, object]]:
-    runs = [run_clip(c, folder) for c in labels.clips if not only or c.name in only]
+    clips = [c for c in labels.clips if not only or c.name in only]
+    cameras = [clip_camera(c, folder) for c in clips]  # a bad camera file stops before any run
+    runs = [run_clip(c, folder, camera=camera) for c, camera in zip(clips, cameras, strict=True)]
     total = ClipScore()
     for run in runs:
         total.add(run.score)

@@ -6,8 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from etiquette.calibration.camera_file import CameraFile
+from etiquette.calibration.projection import FloorProjection
 from etiquette.service.cli.main import main
 from etiquette.service.offline.evaluation.labels import LabelError, LabelledClip, load_labels
 from etiquette.service.offline.evaluation.metrics import (
@@ -16,7 +19,7 @@ from etiquette.service.offline.evaluation.metrics import (
     frame_of,
     score_clip,
 )
-from etiquette.service.offline.evaluation.run import regressions
+from etiquette.service.offline.evaluation.run import clip_camera, places_arrivals, regressions
 
 pytestmark = pytest.mark.real_data  # reads ../shared/data
 
@@ -66,6 +69,59 @@ def test_arrivals_need_a_camera_file_and_say_so() -> None:
     clip = _clip(events=[{"type": "customer_arrived", "start": 1, "end": 1}])
     score = score_clip(clip, [], [], has_camera=False)
     assert score.not_scored == ["customer_arrived"] and "customer_arrived" not in score.events
+
+
+def test_an_arrival_matches_when_its_moment_lies_in_the_labelled_frames() -> None:
+    """An arrival is one moment; its label brackets it (first foot on the line .. both feet
+    over it). The start error is how far outside the label it lies; there is no end error."""
+    label = {"type": "customer_arrived", "start": 69, "end": 76}
+    clip = _clip(tolerance_frames=5, events=[label], complete=["customer_arrived"])
+
+    def score(*starts: int) -> tuple[int, int, int, list[int], list[int]]:
+        reported = [ReportedEvent("customer_arrived", s, s) for s in starts]
+        found = score_clip(clip, [], reported, has_camera=True).events["customer_arrived"]
+        return found.tp, found.fp, found.fn, found.start_errors, found.end_errors
+
+    assert score(75) == (1, 0, 0, [0], [])
+    assert score(80) == (1, 0, 0, [4], [])
+    assert score(66) == (1, 0, 0, [3], [])
+    assert score(82) == (0, 1, 1, [], [])  # 6 frames late, tolerance 5
+    assert score(90, 70) == (1, 1, 0, [0], [])  # the one inside the label is the match
+
+
+def test_arrivals_are_scored_only_with_a_floor_and_a_door_line() -> None:
+    assert not places_arrivals(None)
+    assert not places_arrivals(CameraFile(image_size=[384, 288]))
+    labels, folder = load_labels(LABELS)
+    arriving = [c for c in labels.clips if any(e.type == "customer_arrived" for e in c.events)]
+    assert {c.name for c in arriving} >= {"intel_one_by_one", "caviar_enter_exit"}
+    for clip in arriving:
+        assert places_arrivals(clip_camera(clip, folder)), clip.name
+
+
+def test_the_caviar_camera_file_puts_the_door_line_on_the_shop_threshold() -> None:
+    """The door line of the camera file made by eye lies on the threshold strip (row 149.5)
+    between the central pillar (x 214) and the promod panel (x 326), the shop inside."""
+    labels, folder = load_labels(LABELS)
+    clip = next(c for c in labels.clips if c.name == "caviar_enter_exit")
+    camera = clip_camera(clip, folder)
+    assert camera is not None and camera.floor is not None and camera.zones.door is not None
+    projection = FloorProjection.from_camera(camera, camera.floor)
+    door = camera.zones.door
+    ends = projection.to_pixels(np.array([door.a, door.b]))
+    assert np.allclose(ends, [[214, 149.5], [326, 149.5]], atol=1.0)
+    shop, walkway = projection.to_floor(np.array([[270.0, 140.0], [270.0, 160.0]]))
+    assert shop[1] > 0 > walkway[1]  # y runs into the shop, the inside point's side
+
+
+def test_a_camera_file_that_cannot_be_read_stops_the_eval_before_any_clip(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a.mp4").write_bytes(b"")
+    path = tmp_path / "labels.yaml"
+    path.write_text("clips: [{name: a, path: a.mp4, camera: nowhere.camera.yaml}]")
+    assert main(["eval", str(path)]) == 2
+    assert "nowhere.camera.yaml" in capsys.readouterr().err
 
 
 def test_frame_of_picks_the_nearest_capture_time() -> None:
