@@ -46,6 +46,12 @@ class FloorZones:
         self.counters = {k: np.asarray(v, float) for k, v in zones.counters.items()}
         self.queue = None if zones.queue is None else np.asarray(zones.queue, float)
 
+    def beyond_arrival_zone(self, point: np.ndarray) -> bool:
+        """Inside the branch, farther from the door line than the arrival zone reaches."""
+        if self.door is None:
+            return False
+        return self.door.is_inside(point) and self.door.distance(point) > self.arrival_distance_m
+
     def in_arrival_zone(self, point: np.ndarray) -> bool:
         """Inside the branch and within arrival_distance_m of the door line."""
         if self.door is None:

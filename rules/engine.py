@@ -58,6 +58,8 @@ class TrackState:
     # Someone already in the arrival zone when the service starts did not just arrive; a
     # person appearing there later did (their feet often come into view past the door line).
     was_inside_arrival: bool = False
+    # Someone seen deeper inside than the arrival zone who then walks into it is leaving.
+    came_from_inside: bool = False
     bow_act: StaffAct | None = None
     reference: Reference = Reference.CAMERA
 
@@ -175,10 +177,11 @@ class RulesEngine:
         zones = self.context.zones
         if zones is None or state.arrived:
             return []
+        state.came_from_inside = state.came_from_inside or zones.beyond_arrival_zone(floor)
         inside = zones.in_arrival_zone(floor)
         entered = inside and not state.was_inside_arrival
         state.was_inside_arrival = inside
-        if not entered or not state.role.arrived():
+        if not entered or state.came_from_inside or not state.role.arrived():
             return []
         state.arrived = True
         where = (float(floor[0]), float(floor[1]))

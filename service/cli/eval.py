@@ -38,6 +38,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
             committed = load_metrics(Path(args.check))
         except (OSError, ValueError) as error:
             raise EvalError(f"{args.check}: cannot read the committed metrics ({error})") from None
+        if args.clip:  # only the clips that ran; the totals need every clip
+            clips = committed.get("clips")
+            if isinstance(clips, dict):
+                committed = {"clips": {n: clips[n] for n in args.clip if n in clips}}
         worse = regressions(metrics, committed)
         for line in worse:
             print(f"worse: {line}", file=sys.stderr)
@@ -55,7 +59,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def _eval_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("labels", metavar="LABELS.yaml", help="the labelled clips")
     parser.add_argument(
-        "--clip", action="append", metavar="NAME", help="only this clip (repeatable)"
+        "--clip",
+        action="append",
+        metavar="NAME",
+        help="only this clip (repeatable); --check then compares only these clips' figures",
     )
     parser.add_argument("--out", metavar="METRICS.json", help="write the figures as JSON")
     parser.add_argument(

@@ -153,6 +153,15 @@ def test_arrival_time(speed: float) -> None:
     assert [e.type for e in events].count("greeting_prompt") == 1
 
 
+def test_walking_out_through_the_door_is_not_an_arrival() -> None:
+    """Someone seen deeper inside who walks out through the arrival band is leaving."""
+    camera, file = _door_camera()
+    pose_at, position_at = walking(1.2, (0.0, 3.5), -90.0)
+    leaving = Actor(6, pose_at, position_at, facing_deg=-90.0)
+    events = _run(camera, [leaving], 4.0, file, seed=6)
+    assert [e.type for e in events if e.type == "customer_arrived"] == []
+
+
 def _greeting_scene(bow_at: float | None, customers: int = 1) -> list[Event]:
     camera, file = _door_camera()
 
