@@ -19,14 +19,31 @@ from etiquette.models.network import Network
 from etiquette.models.pose_detector import PoseDetector, landmark_roi
 from etiquette.models.pose_landmarks import PoseLandmarker, PoseLandmarks
 from etiquette.models.roi import Roi, square_roi_around
+from etiquette.models.ssd import Detection
+from etiquette.vision.boxes import (
+    DUPLICATE_IOU,
+    Box,
+    already_kept,
+    box_area,
+    box_coverage,
+    box_iou,
+    grown_box,
+    point_in_box,
+)
 from etiquette.vision.config import PerceptionConfig
 from etiquette.vision.frame import FrameResult, People, StageTimes
 from etiquette.vision.hands import update_hands
 from etiquette.vision.joints import Joint
 from etiquette.vision.motion import MotionRegions
 from etiquette.vision.sources import Frame
-from etiquette.vision.tracking import Box, Track, TrackBook, box_coverage, box_iou, keypoint_box
-from etiquette.vision.zoom import TILE_MIN_SCORE, ZoomScanner, held_by, one_per_person
+from etiquette.vision.tracking import Track, TrackBook, keypoint_box
+from etiquette.vision.zoom import (
+    TILE_BATCH,
+    TILE_MIN_SCORE,
+    ZoomScanner,
+    held_by,
+    one_per_person,
+)
 
 
 class NetworkFactory(Protocol):
@@ -36,8 +53,6 @@ class NetworkFactory(Protocol):
 TORSO = [Joint.LEFT_SHOULDER, Joint.RIGHT_SHOULDER, Joint.LEFT_HIP, Joint.RIGHT_HIP]
 # A blob already mostly inside a tracked person's box needs no new proposal.
 COVERED_SHARE = 0.5
-DUPLICATE_IOU = 0.5
-DUPLICATE_INSIDE = 0.8
 # Region around a motion blob: BlazePose's crop is ~1.4x a standing person's height.
 BLOB_ROI_MARGIN = 1.4
 # More moving area than this means camera motion or a light change, not people.
@@ -146,7 +161,7 @@ class OnnxPerception:
         if score < self._presence_needed(track):
             return False
         box = keypoint_box(landmarks.keypoints[index], *size)
-        if _duplicate(box, kept):
+        if already_kept(box, kept):
             # Two tracks converged on one person: the older one (listed first) stays.
             self.tracks.lose(track)
             return True
@@ -195,7 +210,7 @@ class OnnxPerception:
                 break
             box = keypoint_box(landmarks.keypoints[index], *size)
             if not self._confirmed(landmarks.score[index], landmarks.keypoints[index]) or (
-                _duplicate(box, kept)
+                already_kept(box, kept)
             ):
                 # Nobody new there (or someone already kept): do not look again for a while.
                 if offset >= detection_count:
@@ -244,14 +259,14 @@ class OnnxPerception:
             return None
         blobs = self.motion.update(image)
         frame_area = float(image.shape[0] * image.shape[1])
-        if sum(_area(b) for b in blobs) > MAX_MOVING_SHARE * frame_area:
+        if sum(box_area(b) for b in blobs) > MAX_MOVING_SHARE * frame_area:
             return None  # the camera moved or the light changed
         # A head or hand sticking out of a tracked person's landmark box is still them.
-        track_boxes = [_grown(t.box, TRACK_MOTION_MARGIN) for t in self.tracks.active]
+        track_boxes = [grown_box(t.box, TRACK_MOTION_MARGIN) for t in self.tracks.active]
         self.rejected = [(b, t) for b, t in self.rejected if now - t <= PROPOSAL_COOLDOWN_S]
         return [
             blob
-            for blob in sorted(blobs, key=_area, reverse=True)
+            for blob in sorted(blobs, key=box_area, reverse=True)
             if not any(box_coverage(blob, box) >= COVERED_SHARE for box in track_boxes)
             and not any(box_iou(blob, old) > DUPLICATE_IOU for old, _ in self.rejected)
         ]
@@ -282,7 +297,7 @@ class OnnxPerception:
             tiles = self.zoom.tiles(width, height)
             zoomed = [
                 found
-                for tile, each in zip(tiles, self.detector.detect_each(image, tiles), strict=True)
+                for tile, each in zip(tiles, self._detect_in_batches(image, tiles), strict=True)
                 for found in each
                 if found.score >= TILE_MIN_SCORE and held_by(tile, found)
             ]
@@ -293,25 +308,33 @@ class OnnxPerception:
         for detection in detections:
             roi = landmark_roi(detection)
             if detection.score < self.config.detector_sure_score and any(
-                _inside(detection.keypoints[0], blob) for blob in moving or []
+                point_in_box(detection.keypoints[0], blob) for blob in moving or []
             ):
                 # An unsure detection on something moving: the motion proposal covers it,
                 # and the unsure one tends to be a part of the person (entering the picture).
                 continue
             if not any(
                 box_coverage(roi.bounding_box(), box) >= COVERED_SHARE
-                or _inside(detection.keypoints[0], box)
+                or point_in_box(detection.keypoints[0], box)
                 for box in track_boxes
             ):
                 proposals.append(roi)
         return proposals
+
+    def _detect_in_batches(self, image: np.ndarray, tiles: list[Roi]) -> list[list[Detection]]:
+        """The detector on many tiles a few at a time: onnxruntime keeps the memory of the
+        largest batch it ever ran (46 tiles at once cost 400 MB)."""
+        found: list[list[Detection]] = []
+        for first in range(0, len(tiles), TILE_BATCH):
+            found += self.detector.detect_each(image, tiles[first : first + TILE_BATCH])
+        return found
 
     def _motion_proposals(self, moving: list[Box], taken: list[Roi]) -> list[Box]:
         """The largest uncovered moving blobs that no detection explains."""
         fresh = [
             blob
             for blob in moving
-            if not any(_inside((p.center_x, p.center_y), blob) for p in taken)
+            if not any(point_in_box((p.center_x, p.center_y), blob) for p in taken)
         ]
         return fresh[:MAX_MOTION_PROPOSALS]
 
@@ -328,27 +351,3 @@ class OnnxPerception:
             hands=np.stack([t.hands for t in tracks]),
             hand_scores=np.stack([t.hand_scores for t in tracks]),
         )
-
-
-def _duplicate(box: Box, kept: list[Box]) -> bool:
-    """Is this box someone already kept: overlapping, or lying almost wholly inside (a
-    half-seen person's second, squashed skeleton)?"""
-    return any(
-        box_iou(box, other) > DUPLICATE_IOU
-        or box_coverage(box, other) >= DUPLICATE_INSIDE
-        or box_coverage(other, box) >= DUPLICATE_INSIDE
-        for other in kept
-    )
-
-
-def _grown(box: Box, margin: float) -> Box:
-    dx, dy = (box[2] - box[0]) * margin, (box[3] - box[1]) * margin
-    return (box[0] - dx, box[1] - dy, box[2] + dx, box[3] + dy)
-
-
-def _area(box: Box) -> float:
-    return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])
-
-
-def _inside(point: tuple[float, float] | np.ndarray, box: Box) -> bool:
-    return bool(box[0] <= point[0] <= box[2] and box[1] <= point[1] <= box[3])

@@ -9,30 +9,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from etiquette.models.roi import Roi
+from etiquette.vision.boxes import Box, box_center, box_coverage, box_iou
 from etiquette.vision.frame import NUM_HAND_JOINTS, NUM_HAND_SIDES, NUM_JOINTS
 from etiquette.vision.smoothing import OneEuroFilter
 
-Box = tuple[float, float, float, float]
-
-
-def box_iou(a: Box, b: Box) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
-def box_coverage(inner: Box, outer: Box) -> float:
-    """Share of ``inner``'s area that lies inside ``outer``."""
-    ix = max(0.0, min(inner[2], outer[2]) - max(inner[0], outer[0]))
-    iy = max(0.0, min(inner[3], outer[3]) - max(inner[1], outer[1]))
-    area = (inner[2] - inner[0]) * (inner[3] - inner[1])
-    return ix * iy / area if area > 0 else 0.0
-
-
-def box_center(box: Box) -> tuple[float, float]:
-    return ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+__all__ = ["Box", "Track", "TrackBook", "box_center", "box_coverage", "box_iou", "keypoint_box"]
 
 
 def keypoint_box(keypoints: np.ndarray, width: int, height: int, pad: float = 0.05) -> Box:

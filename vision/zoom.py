@@ -25,8 +25,7 @@ from dataclasses import dataclass, field
 from etiquette.models.pose_detector import landmark_roi
 from etiquette.models.roi import Roi
 from etiquette.models.ssd import Detection
-
-Box = tuple[float, float, float, float]
+from etiquette.vision.boxes import Box, box_iou
 
 DETECTOR_INPUT_PX = 224
 # A person this tall in the detector's input is found reliably.
@@ -38,6 +37,8 @@ SAME_PERSON_IOU = 0.3
 # A tile's detection with nothing moving there must be this sure: zoomed in, the base of a
 # table in intel_one_by_one's empty room scores up to 0.65 (real people zoomed >= 0.9).
 TILE_MIN_SCORE = 0.8
+# Tiles per detector run: the first frame's scan goes in several small batches.
+TILE_BATCH = 4
 # A blob this close to the picture's edge (share of its long side) is someone coming in.
 EDGE_SHARE = 0.02
 # A moving blob is looked at zoomed once in this long (a person found there is tracked, and
@@ -107,7 +108,7 @@ def one_per_person(detections: list[Detection], kept: list[Detection]) -> list[D
     same person seen by several overlapping regions)."""
     kept = list(kept)
     for detection in sorted(detections, key=lambda d: d.score, reverse=True):
-        if all(_iou(detection.box, other.box) <= SAME_PERSON_IOU for other in kept):
+        if all(box_iou(detection.box, other.box) <= SAME_PERSON_IOU for other in kept):
             kept.append(detection)
     return kept
 
@@ -155,18 +156,10 @@ class ZoomScanner:
         for blob in blobs:
             if len(regions) >= MAX_BLOB_REGIONS:
                 break
-            if any(_iou(blob, old) > SAME_BLOB_IOU for old, _ in self._zoomed):
+            if any(box_iou(blob, old) > SAME_BLOB_IOU for old, _ in self._zoomed):
                 continue
             region = blob_region(blob, width, height)
             if region is not None:
                 self._zoomed.append((blob, now))
                 regions.append(region)
         return regions
-
-
-def _iou(a: Box, b: Box) -> float:
-    width = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    height = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    overlap = width * height
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - overlap
-    return overlap / union if union > 0 else 0.0

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from etiquette.models.roi import Roi
+from etiquette.vision.boxes import already_kept
 from etiquette.vision.frame import NUM_JOINTS
 from etiquette.vision.hands import hand_is_raised
 from etiquette.vision.joints import Joint
 from etiquette.vision.motion import MotionRegions
-from etiquette.vision.pipeline import _duplicate
 from etiquette.vision.smoothing import OneEuroFilter
 from etiquette.vision.tracking import TrackBook, keypoint_box
 
@@ -70,7 +70,7 @@ def test_keypoint_box_stays_in_the_frame() -> None:
     ],
 )
 def test_duplicates(box: tuple[float, float, float, float], duplicate: bool) -> None:
-    assert _duplicate(box, [(0.0, 0.0, 100.0, 200.0)]) is duplicate
+    assert already_kept(box, [(0.0, 0.0, 100.0, 200.0)]) is duplicate
 
 
 def _standing(wrist_y: float) -> np.ndarray:
