@@ -8,6 +8,7 @@ homographies and missing sections with a message naming the key and the fix.
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -241,12 +242,49 @@ def _reject_nan(value: Any, path: Path, key: str) -> None:
             _reject_nan(item, path, f"{key}.{index}")
 
 
-def save_camera(camera: CameraFile, path: Path) -> None:
-    """Write a camera file (atomically: a crash never leaves half a file)."""
-    text = yaml.safe_dump(camera.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+def backup_path(path: Path) -> Path:
+    """Where ``save_camera(..., keep_previous=True)`` keeps the file it replaces."""
+    return path.with_name(f"{path.stem}.previous{path.suffix or '.yaml'}")
+
+
+def _write_atomically(text: str, path: Path) -> None:
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(text, encoding="utf-8")
+    with temporary.open("w", encoding="utf-8") as file:
+        file.write(text)
+        file.flush()
+        os.fsync(file.fileno())
     temporary.replace(path)
+
+
+def save_camera(camera: CameraFile, path: Path, keep_previous: bool = False) -> None:
+    """Write a camera file atomically (a crash never leaves half a file), after checking the
+    whole file as it will be read back; ``keep_previous`` first keeps the file it replaces
+    as ``backup_path(path)``."""
+    text = yaml.safe_dump(camera.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+    try:
+        CameraFile.model_validate(yaml.safe_load(text))
+    except ValidationError as error:
+        raise CalibrationError(_describe(error, path)) from None
+    if keep_previous and path.exists():
+        _write_atomically(path.read_text(encoding="utf-8"), backup_path(path))
+    _write_atomically(text, path)
+
+
+def restore_previous(path: Path) -> CameraFile:
+    """Put the kept previous file back in place; the replaced one becomes the previous (so
+    a restore can be undone). The previous file is checked first."""
+    backup = backup_path(path)
+    if not backup.exists():
+        raise CalibrationError(
+            f"{path}: no previous camera file to restore ({backup.name} does not exist)",
+            "没有可恢复的上一版标定文件",
+        )
+    restored = load_camera(backup)
+    current = path.read_text(encoding="utf-8") if path.exists() else None
+    _write_atomically(backup.read_text(encoding="utf-8"), path)
+    if current is not None:
+        _write_atomically(current, backup)
+    return restored
 
 
 def require_floor(camera: CameraFile, path: Path | str) -> Floor:

@@ -9,8 +9,15 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from pydantic import ValidationError
 
-from etiquette.calibration.camera_file import CameraFile, Floor, Intrinsics, MarkedPoint
+from etiquette.calibration.camera_file import (
+    CameraFile,
+    CameraPose,
+    Floor,
+    Intrinsics,
+    MarkedPoint,
+)
 from etiquette.calibration.errors import CalibrationError
 from etiquette.calibration.geometry import closest_pair, collinearity
 from etiquette.calibration.projection import (
@@ -83,51 +90,72 @@ def check_marks(marks: list[MarkedPoint]) -> tuple[np.ndarray, np.ndarray]:
     if len(marks) < MIN_POINTS:
         raise CalibrationError(
             f"{len(marks)} floor marks given; at least {MIN_POINTS} are needed, spread over "
-            "the floor the camera sees"
+            "the floor the camera sees",
+            f"只有 {len(marks)} 个地面标记；至少需要 {MIN_POINTS} 个（最好 6 个以上），"
+            "分散在摄像头看到的地面上",
         )
     pixels = np.array([[m.u, m.v] for m in marks], dtype=np.float64)
     floor = np.array([[m.x, m.y] for m in marks], dtype=np.float64)
     bad = np.flatnonzero(~np.isfinite(pixels).all(axis=1) | ~np.isfinite(floor).all(axis=1))
     if bad.size:
+        mark = int(bad[0]) + 1
         raise CalibrationError(
-            f"mark {int(bad[0]) + 1} has NaN or infinite coordinates; give numbers for u, v, x, y"
+            f"mark {mark} has NaN or infinite coordinates; give numbers for u, v, x, y",
+            f"标记 {mark} 的坐标不是有效数字；请填写数字",
+            mark,
         )
-    for values, unit, minimum, what in (
-        (floor, "m", MIN_FLOOR_SEPARATION_M, "floor"),
-        (pixels, "px", MIN_PIXEL_SEPARATION, "image"),
+    for values, unit, minimum, what, where in (
+        (floor, "m", MIN_FLOOR_SEPARATION_M, "floor", "地面坐标（米）"),
+        (pixels, "px", MIN_PIXEL_SEPARATION, "image", "画面上"),
     ):
         i, j, distance = closest_pair(values)
         if distance < minimum:
             raise CalibrationError(
                 f"marks {i + 1} and {j + 1} nearly coincide on the {what} "
-                f"({distance:.3g} {unit} apart); remove one or mark a different spot"
+                f"({distance:.3g} {unit} apart); remove one or mark a different spot",
+                f"标记 {i + 1} 和标记 {j + 1} 在{where}几乎重合（相距 {distance:.3g} {unit}）；"
+                "请删掉一个或换一个位置",
+                j + 1,
             )
         if collinearity(values) < MIN_SPREAD:
             raise CalibrationError(
                 f"the marks lie (nearly) on one line in the {what}; add marks off that line, "
-                "spread over the floor the camera sees"
+                "spread over the floor the camera sees",
+                f"标记在{where}几乎排成一条直线；请在这条线以外再加标记，分散在摄像头看到的地面上",
             )
     return pixels, floor
 
 
 def fit_floor(marks: list[MarkedPoint], intrinsics: Intrinsics | None = None) -> FloorFit:
     """Fit pixels -> floor metres; with intrinsics also the camera pose over the floor."""
+    fit = fit_floor_unchecked(marks, intrinsics)
+    if not np.isfinite(fit.residuals_cm).all():
+        raise CalibrationError(
+            "some marks fall above the horizon of the fitted floor; check the u,v,x,y pairs",
+            "有标记落在拟合出的地面的地平线以上；请检查各标记的 x、y 是否填对",
+        )
+    return fit
+
+
+def fit_floor_unchecked(marks: list[MarkedPoint], intrinsics: Intrinsics | None = None) -> FloorFit:
+    """``fit_floor`` whose residuals may be infinite (marks above the fitted horizon), for
+    the fit gate to find the mark to blame."""
     pixels, floor = check_marks(marks)
     if intrinsics is None:
         # Fit floor -> pixels so the least squares runs where the click noise is.
         floor_to_pixels, _ = cv2.findHomography(floor, pixels, 0)
         if floor_to_pixels is None:
-            raise CalibrationError("the marks admit no floor homography; check the u,v,x,y pairs")
+            raise CalibrationError(
+                "the marks admit no floor homography; check the u,v,x,y pairs",
+                "这些标记拟合不出地面；请检查各标记的 x、y 是否填对",
+            )
         homography = oriented(np.linalg.inv(floor_to_pixels), pixels)
-        fitted = Floor(homography=homography.tolist(), points=marks)
+        fitted = _floor(homography, marks)
     else:
         fitted = _fit_with_pose(pixels, floor, marks, intrinsics)
     projection = FloorProjection(np.asarray(fitted.homography), intrinsics, fitted.pose)
     residuals = np.linalg.norm(projection.to_floor(pixels) - floor, axis=1) * 100.0
-    if not np.isfinite(residuals).all():
-        raise CalibrationError(
-            "some marks fall above the horizon of the fitted floor; check the u,v,x,y pairs"
-        )
+    residuals[~np.isfinite(residuals)] = np.inf
     rms = float(np.sqrt(np.mean(residuals**2)))
     return FloorFit(fitted.model_copy(update={"fit_error_cm": rms}), residuals)
 
@@ -139,11 +167,26 @@ def _fit_with_pose(
     matrix, coefficients = intrinsics.matrix(), intrinsics.coefficients()
     ok, rvec, tvec = cv2.solvePnP(world, pixels, matrix, coefficients, flags=cv2.SOLVEPNP_IPPE)
     if not ok:
-        raise CalibrationError("no camera pose fits the marks; check the u,v,x,y pairs")
+        raise CalibrationError(
+            "no camera pose fits the marks; check the u,v,x,y pairs",
+            "没有摄像头位置能符合这些标记；请检查各标记的 x、y 是否填对",
+        )
     rvec, tvec = cv2.solvePnPRefineLM(world, pixels, matrix, coefficients, rvec, tvec)
     pose = pose_from_extrinsics(rvec, tvec)
     homography = oriented(homography_from_pose(intrinsics, rvec, tvec), pixels)
-    return Floor(homography=homography.tolist(), points=marks, pose=pose)
+    return _floor(homography, marks, pose)
+
+
+def _floor(
+    homography: np.ndarray, marks: list[MarkedPoint], pose: CameraPose | None = None
+) -> Floor:
+    try:
+        return Floor(homography=homography.tolist(), points=marks, pose=pose)
+    except ValidationError:  # singular: the marks are inconsistent
+        raise CalibrationError(
+            "the marks admit no floor homography; check the u,v,x,y pairs",
+            "这些标记拟合不出地面；请检查各标记的 x、y 是否填对",
+        ) from None
 
 
 def oriented(homography: np.ndarray, pixels: np.ndarray) -> np.ndarray:

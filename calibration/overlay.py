@@ -24,7 +24,7 @@ MAX_GRID_LINES = 200
 Outline = tuple[np.ndarray, tuple[int, int, int]]  # pixels (n, 2), BGR colour
 
 
-def _visible_floor_bounds(projection: FloorProjection, size: tuple[int, int]) -> np.ndarray:
+def visible_floor_bounds(projection: FloorProjection, size: tuple[int, int]) -> np.ndarray:
     """(x_min, y_min, x_max, y_max) of the floor the image shows (bounded)."""
     width, height = size
     us, vs = np.meshgrid(np.linspace(0, width - 1, 40), np.linspace(0, height - 1, 30))
@@ -84,7 +84,7 @@ def _label(
 
 
 def draw_grid(canvas: np.ndarray, projection: FloorProjection, spacing_m: float) -> None:
-    x0, y0, x1, y1 = _visible_floor_bounds(projection, (canvas.shape[1], canvas.shape[0]))
+    x0, y0, x1, y1 = visible_floor_bounds(projection, (canvas.shape[1], canvas.shape[0]))
     first_x, first_y = math.floor(x0 / spacing_m), math.floor(y0 / spacing_m)
     last_x, last_y = math.ceil(x1 / spacing_m), math.ceil(y1 / spacing_m)
     if (last_x - first_x) + (last_y - first_y) > MAX_GRID_LINES:

@@ -88,7 +88,9 @@ def pose_from_extrinsics(rvec: np.ndarray, tvec: np.ndarray) -> CameraPose:
     if centre[2] <= 0:
         raise CalibrationError(
             "the fit puts the camera below the floor: the floor axes may be mirrored (seen from "
-            "above, y must be 90 degrees counter-clockwise from x) or points are mismatched"
+            "above, y must be 90 degrees counter-clockwise from x) or points are mismatched",
+            "拟合结果把摄像头放到了地面以下：地面坐标轴可能是镜像的（从上往下看，y 轴应在 x 轴"
+            "逆时针转 90 度的方向），或有标记的坐标填错了",
         )
     optical_axis = rotation.T @ np.array([0.0, 0.0, 1.0])
     image_right = rotation.T @ np.array([1.0, 0.0, 0.0])

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from etiquette.calibration.config import FitGate
 from etiquette.rules.config import RulesConfig
 from etiquette.service.clips.config import ClipConfig
 from etiquette.service.live.mqtt import MqttConfig
@@ -121,6 +122,10 @@ class SiteConfig(Settings):
     clips: ClipConfig = Field(
         default_factory=ClipConfig,
         description="Which events get a coaching clip and how long clips are kept.",
+    )
+    calibration: FitGate = Field(
+        default_factory=FitGate,
+        description="How far off a floor mark may be when a camera is calibrated on the calibration page.",
     )
     mqtt: MqttConfig | None = Field(
         None, description="Also publish prompts and events to an MQTT broker."

@@ -262,6 +262,11 @@ def create_app(site: SiteConfig, store: EventStore, live: LiveState) -> FastAPI:
         built = shift_report(store, site, start, end, post)
         return Response(render(built, format), media_type=MEDIA_TYPES[format])
 
+    @app.get("/api/me", response_model=TokenInfo, responses=UNAUTHORISED, tags=["service"])
+    def me(token: Annotated[TokenInfo, authorised("admin", "viewer", "earpiece")]) -> TokenInfo:
+        """The caller's token: its name and role (pages show what the role may use)."""
+        return token
+
     @app.get("/api/config", responses=UNAUTHORISED, tags=["service"])
     def config(_: Admin) -> dict[str, Any]:
         """The running configuration (passwords hidden)."""

@@ -21,7 +21,11 @@ from etiquette.service.live.state import LiveState
 from etiquette.service.store.events import EventStore, TokenInfo
 from etiquette.service.store.models import ROLES
 
-PAGE_ASSETS = {"common.js": "text/javascript"}
+PAGE_ASSETS = {
+    "common.js": "text/javascript",
+    "calibrate.js": "text/javascript",
+    "calibrate-text.js": "text/javascript",
+}
 MJPEG_EVERY_S = 0.25
 HEARTBEAT_S = 10.0  # an event stream writes at least this often, to notice a client gone
 AUDIO_NAME = re.compile(r"^[0-9a-f]{16,64}\.(ogg|wav)$")
@@ -37,7 +41,7 @@ def _as_text(message: LiveMessage) -> str:
 def add_live_routes(app: FastAPI, hub: Hub, audio_dir: Path, live: LiveState) -> None:
     @app.get("/web/{name}", include_in_schema=False)
     def page_asset(name: str) -> FileResponse:
-        """The pages' shared script (no token: it holds no data)."""
+        """The pages' scripts (no token: they hold no data)."""
         media_type = PAGE_ASSETS.get(name)
         if media_type is None:
             raise HTTPException(404, f"no page asset {name!r}")

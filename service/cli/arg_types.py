@@ -47,3 +47,11 @@ def positive_metres(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"{text} must be above 0")
     return value
+
+
+def positive_centimetres(text: str) -> float:
+    """argparse type: a distance in centimetres, above zero (and finite)."""
+    value = _number(text, float, "a number of centimetres")
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} must be above 0")
+    return value

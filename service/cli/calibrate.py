@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
+from pydantic import ValidationError
 
 from etiquette.calibration.camera_file import (
     CameraFile,
@@ -17,12 +19,14 @@ from etiquette.calibration.camera_file import (
     require_floor,
     save_camera,
 )
+from etiquette.calibration.config import FitGate
 from etiquette.calibration.errors import CalibrationError
-from etiquette.calibration.floor_fit import fit_floor, read_points_file, with_floor
+from etiquette.calibration.fit_gate import gated_fit
+from etiquette.calibration.floor_fit import read_points_file, with_floor
 from etiquette.calibration.intrinsics import calibrate_intrinsics, parse_board
 from etiquette.calibration.overlay import draw_overlay
 from etiquette.calibration.projection import FloorProjection
-from etiquette.service.cli.arg_types import positive_metres
+from etiquette.service.cli.arg_types import positive_centimetres, positive_metres
 from etiquette.service.cli.commands import Command, CommandGroup
 
 
@@ -104,8 +108,17 @@ def cmd_floor(args: argparse.Namespace) -> int:
         raise CalibrationError(
             f"marks {outside} lie outside the {width}x{height} image; check their u,v pixels"
         )
-    fit = fit_floor(marks, camera.intrinsics)
-    _save_fit(with_floor(camera, fit), Path(args.out), fit.report())
+    try:
+        gate = FitGate(max_mark_error_cm=args.max_error_cm, warn_mark_error_cm=args.warn_error_cm)
+    except ValidationError:
+        raise CalibrationError(
+            f"--warn-error-cm {args.warn_error_cm:g} must not exceed --max-error-cm "
+            f"{args.max_error_cm:g}"
+        ) from None
+    gated = gated_fit(marks, camera.intrinsics, gate)
+    _save_fit(with_floor(camera, gated.fit), Path(args.out), gated.fit.report())
+    for note in gated.warnings:
+        print(f"warning: {note.en}", file=sys.stderr)
     return 0
 
 
@@ -158,6 +171,20 @@ def _floor_arguments(parser: argparse.ArgumentParser) -> None:
         "without intrinsics when --camera does not exist)",
     )
     parser.add_argument("--out", required=True, help="camera file to write")
+    defaults = FitGate()
+    parser.add_argument(
+        "--max-error-cm",
+        type=positive_centimetres,
+        default=defaults.max_mark_error_cm,
+        help="refuse the fit when a mark is further off than this, naming the mark and the "
+        f"likely cause (cm; {defaults.max_mark_error_cm:g})",
+    )
+    parser.add_argument(
+        "--warn-error-cm",
+        type=positive_centimetres,
+        default=defaults.warn_mark_error_cm,
+        help=f"warn when a mark is further off than this (cm; {defaults.warn_mark_error_cm:g})",
+    )
 
 
 def _check_arguments(parser: argparse.ArgumentParser) -> None:
@@ -197,9 +224,13 @@ CALIBRATE = CommandGroup(
             run=cmd_floor,
             arguments=_floor_arguments,
             description="Fit the image-to-floor mapping from POINTS.csv (header u,v,x,y: pixel "
-            "in the raw image, floor metres; at least 4 marks spread over the floor; seen from "
-            "above y is 90 degrees counter-clockwise from x) and, with intrinsics, the "
-            "camera's height, tilt, roll and gravity direction.",
+            "in the raw image, floor metres; at least 4 marks, better 6 or more, spread over the "
+            "floor and not on one line; seen from above y is 90 degrees counter-clockwise "
+            "from x) and, with intrinsics, the camera's height, tilt, roll and gravity "
+            "direction. A fit whose worst mark is off by more than --max-error-cm is refused "
+            "(exit code 2, nothing written), naming the mark and the likely cause (x and y "
+            "swapped, a typo, a mark off the floor plane); one over --warn-error-cm is written "
+            "with a warning.",
         ),
         Command(
             "check",

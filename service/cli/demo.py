@@ -47,13 +47,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"the bundled sample {DEMO_SAMPLE.name} (CC-BY-4.0, see NOTICE) is replayed as camera "
         f"'lobby' {how}; a customer reaches the door every 15-30 s"
     )
-    print(f"dashboard (viewer token):  {base}/dashboard?token={tokens['viewer']}")
-    print(f"earpiece page:             {base}/earpiece?token={tokens['earpiece']}")
-    print(f"coaching clips:            {base}/clips?token={tokens['viewer']}")
-    print(f"API docs (admin):          {base}/docs?token={tokens['admin']}")
+    for line in demo_links(base, tokens):
+        print(line)
     print("stop with Ctrl-C")
     run_demo(site, tokens, exit_when_done=args.exit)
     return 0
+
+
+def demo_links(base: str, tokens: dict[str, str]) -> list[str]:
+    """The demo's pages, each with the token its role needs."""
+    return [
+        f"dashboard (viewer token):  {base}/dashboard?token={tokens['viewer']}",
+        f"earpiece page:             {base}/earpiece?token={tokens['earpiece']}",
+        f"coaching clips:            {base}/clips?token={tokens['viewer']}",
+        f"calibration page (admin):  {base}/calibrate?token={tokens['admin']}",
+        f"API docs (admin):          {base}/docs?token={tokens['admin']}",
+    ]
 
 
 def _demo_arguments(parser: argparse.ArgumentParser) -> None:
@@ -82,9 +91,9 @@ DEMO = Command(
     run=cmd_demo,
     arguments=_demo_arguments,
     description="Start the service with the bundled sample replayed once as a camera, and "
-    "print the dashboard, earpiece and clips URLs with fresh tokens. When the sample has "
-    "played, the shift report (HTML and PDF) is written to DIR/reports and the coaching "
-    "clips are in DIR/clips; the pages stay up until Ctrl-C (--exit: stop there). "
+    "print the dashboard, earpiece, clips and calibration page URLs with fresh tokens. "
+    "When the sample has played, the shift report (HTML and PDF) is written to DIR/reports "
+    "and the coaching clips are in DIR/clips; the pages stay up until Ctrl-C (--exit: stop there). "
     "--offline instead analyzes the sample once and writes tracks, events, an annotated "
     "video and the clips.",
 )

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from etiquette.calibration.camera_file import load_camera
 from tests.live_service import free_port, running_service, sample_site
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -66,63 +65,6 @@ def test_pages_need_a_token(browser: Browser, tmp_path: Path) -> None:
         assert page.goto(f"http://{address}/dashboard").status == 401  # type: ignore[union-attr]
         wrong = page.goto(f"http://{address}/dashboard?token={tokens['earpiece']}")
         assert wrong is not None and wrong.status == 403
-
-
-def test_calibration_page_saves_a_camera_file_from_clicked_points(
-    browser: Browser, tmp_path: Path
-) -> None:
-    site = sample_site(tmp_path, free_port())
-    # A camera with no calibration yet: the page must create its file.
-    site.cameras[0] = site.cameras[0].model_copy(update={"camera_file": None})
-    (tmp_path / "cameras" / "lobby.yaml").unlink()
-    marks = [
-        ((150, 425), (-1.0, 2.0)),
-        ((620, 425), (1.0, 2.0)),
-        ((316, 272), (-1.0, 4.5)),
-        ((525, 272), (1.0, 4.5)),
-    ]
-    with running_service(site, ("admin",)) as (address, tokens):
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        page.goto(f"http://{address}/calibrate?token={tokens['admin']}")
-        for _ in range(60):  # the first raw snapshot comes with the runner's first frames
-            page.click("#reload")
-            page.wait_for_timeout(500)
-            if page.evaluate("document.getElementById('snapshot').naturalWidth") > 0:
-                break
-        box = page.locator("#snapshot").bounding_box()
-        assert box is not None
-        scale = box["width"] / 768
-        for (u, v), _ in marks:
-            page.mouse.click(box["x"] + u * scale, box["y"] + v * scale)
-        rows = page.locator("#points tr")
-        assert rows.count() == 4
-        for index, (_, (x, y)) in enumerate(marks):
-            rows.nth(index).locator("input.x").fill(str(x))
-            rows.nth(index).locator("input.y").fill(str(y))
-        page.fill("#door-a", "-2,2.5")
-        page.fill("#door-b", "2,2.5")
-        page.fill("#door-inside", "0,4")
-        page.fill("#posts", "door_post: 0.6,4.6; 1.6,4.6; 1.6,5.4; 0.6,5.4")
-        page.click("#save")
-        page.wait_for_function("document.getElementById('result').className !== ''", timeout=15000)
-        message = page.text_content("#result") or ""
-        assert "saved" in message, message
-        saved = tmp_path / "cameras" / "lobby.yaml"
-        camera = load_camera(saved)
-        assert camera.floor is not None and len(camera.floor.points) == 4
-        assert camera.zones.door is not None and "door_post" in camera.zones.posts
-        # Clicks land within a couple of pixels of the marks.
-        clicked = [(p.u, p.v) for p in camera.floor.points]
-        for (u, v), (cu, cv) in zip([m[0] for m in marks], clicked, strict=True):
-            assert abs(u - cu) < 2.5 and abs(v - cv) < 2.5
-        # A bad set of marks is refused with calibration's own message.
-        page.click("#points tr:nth-child(1) button")
-        page.click("#points tr:nth-child(1) button")
-        page.click("#save")
-        page.wait_for_function(
-            "document.getElementById('result').className === 'error'", timeout=15000
-        )
-        assert "at least 4" in (page.text_content("#result") or "")
 
 
 def test_report_page_downloads_send_the_token_in_a_header(browser: Browser, tmp_path: Path) -> None:
