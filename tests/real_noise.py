@@ -15,6 +15,9 @@ from collections.abc import Callable
 
 import numpy as np
 
+from etiquette.rules.config import RulesConfig
+from etiquette.rules.engine import RulesEngine, SceneContext
+from etiquette.rules.events import FINISHED_BOW_VERDICTS, Event, Phase
 from etiquette.vision.frame import FrameResult, People
 from etiquette.vision.joints import Joint
 
@@ -229,3 +232,17 @@ def with_front_bow(
         bent = dataclasses.replace(people, world=world[None], keypoints=keypoints[None])
         out.append(dataclasses.replace(frame, people=bent))
     return out
+
+
+def finished_bows(frames: list[FrameResult]) -> list[Event]:
+    """The finished bows the rules report on these frames (no camera file)."""
+    engine = RulesEngine(RulesConfig(), SceneContext())
+    events: list[Event] = []
+    for frame in frames:
+        events += engine.update(frame).events
+    events += engine.finish(frames[-1].timestamp)
+    return [
+        e
+        for e in events
+        if e.type == "bow" and e.phase == Phase.END and e.verdict in FINISHED_BOW_VERDICTS
+    ]

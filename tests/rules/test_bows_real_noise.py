@@ -11,16 +11,14 @@ import pytest
 
 from etiquette.models.runtime import OnnxNetwork
 from etiquette.rules.bow import UNCERTAINTY_DEG
-from etiquette.rules.config import RulesConfig
-from etiquette.rules.engine import RulesEngine, SceneContext
-from etiquette.rules.events import FINISHED_BOW_VERDICTS, BowValues, Event, Phase
+from etiquette.rules.events import BowValues
 from etiquette.rules.trunk import View
 from etiquette.vision.config import PerceptionConfig
 from etiquette.vision.frame import FrameResult
 from etiquette.vision.pipeline import OnnxPerception
 from etiquette.vision.sources import open_source
 from tests.conftest import VIDEO
-from tests.real_noise import extended, with_bow
+from tests.real_noise import extended, finished_bows, with_bow
 from tests.synthetic_scene import bow_profile
 
 pytestmark = pytest.mark.real_data  # reads ../shared/data
@@ -59,19 +57,6 @@ def tracks() -> dict[str, list[FrameResult]]:
     return {name: _track(name) for name in CLIPS}
 
 
-def _bows(frames: list[FrameResult]) -> list[Event]:
-    engine = RulesEngine(RulesConfig(), SceneContext())
-    events: list[Event] = []
-    for frame in frames:
-        events += engine.update(frame).events
-    events += engine.finish(frames[-1].timestamp)
-    return [
-        e
-        for e in events
-        if e.type == "bow" and e.phase == Phase.END and e.verdict in FINISHED_BOW_VERDICTS
-    ]
-
-
 def _mean_peak(
     rows: list[tuple[str, float, str, float | None]], name: str, depth: float, speed: str
 ) -> float | None:
@@ -84,7 +69,7 @@ def test_bows_on_real_landmark_noise(tracks: dict[str, list[FrameResult]]) -> No
     rows: list[tuple[str, float, str, float | None]] = []
     false_positive = 0
     for name, frames in tracks.items():
-        false_positive += len(_bows(frames))  # the real track alone: no bow
+        false_positive += len(finished_bows(frames))  # the real track alone: no bow
         first_seen = frames[0].timestamp
         length = frames[-1].timestamp - first_seen
         for depth, (speed, timing), start in itertools.product(
@@ -92,7 +77,7 @@ def test_bows_on_real_landmark_noise(tracks: dict[str, list[FrameResult]]) -> No
         ):
             assert start + sum(timing) < length
             profile = bow_profile(depth, start, *timing)
-            bows = _bows(with_bow(frames, lambda t, p=profile: p(t).bow_deg))  # type: ignore[misc]
+            bows = finished_bows(with_bow(frames, lambda t, p=profile: p(t).bow_deg))  # type: ignore[misc]
             truth_start, truth_end = first_seen + start, first_seen + start + sum(timing)
             matched = [b for b in bows if b.start <= truth_end and (b.end or 0) >= truth_start]
             false_positive += len(bows) - min(1, len(matched))

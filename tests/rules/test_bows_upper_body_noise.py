@@ -27,9 +27,7 @@ import pytest
 
 from etiquette.models.runtime import OnnxNetwork
 from etiquette.rules.bow import UNCERTAINTY_DEG
-from etiquette.rules.config import RulesConfig
-from etiquette.rules.engine import RulesEngine, SceneContext
-from etiquette.rules.events import FINISHED_BOW_VERDICTS, BowValues, Event, Phase
+from etiquette.rules.events import BowValues
 from etiquette.rules.trunk import View
 from etiquette.vision.config import PerceptionConfig
 from etiquette.vision.frame import FrameResult
@@ -43,6 +41,7 @@ from tests.real_noise import (
     bend_forward,
     bend_forward_front,
     extended,
+    finished_bows,
     front_view,
     with_front_bow,
 )
@@ -109,19 +108,6 @@ def _degrees(profile: Callable[[float], Pose]) -> Callable[[float], float]:
     return lambda t: profile(t).bow_deg
 
 
-def _bows(frames: list[FrameResult]) -> list[Event]:
-    engine = RulesEngine(RulesConfig(), SceneContext())
-    events: list[Event] = []
-    for frame in frames:
-        events += engine.update(frame).events
-    events += engine.finish(frames[-1].timestamp)
-    return [
-        e
-        for e in events
-        if e.type == "bow" and e.phase == Phase.END and e.verdict in FINISHED_BOW_VERDICTS
-    ]
-
-
 def test_counter_camera_projection_is_a_pinhole() -> None:
     """The harness itself: a body placed in front of a known pinhole camera, bent by the
     harness, lands where the camera would put the bent body."""
@@ -156,7 +142,7 @@ def test_upper_body_bows_on_real_landmark_noise(tracks: dict[str, CounterTrack])
     rows: list[tuple[str, float, str, float | None, str | None]] = []
     false_positive = 0
     for name, track in tracks.items():
-        false_positive += len(_bows(track.cut))  # the real track alone: no bow
+        false_positive += len(finished_bows(track.cut))  # the real track alone: no bow
         first_seen = track.cut[0].timestamp
         for depth, (speed, timing), start in itertools.product(
             DEPTHS, SPEEDS.items(), BOW_STARTS_S
@@ -164,7 +150,7 @@ def test_upper_body_bows_on_real_landmark_noise(tracks: dict[str, CounterTrack])
             frames = with_front_bow(
                 track.whole, track.cut, _degrees(bow_profile(depth, start, *timing)), track.view
             )
-            bows = _bows(frames)
+            bows = finished_bows(frames)
             truth_start, truth_end = first_seen + start, first_seen + start + sum(timing)
             matched = [b for b in bows if b.start <= truth_end and (b.end or 0) >= truth_start]
             false_positive += len(bows) - min(1, len(matched))
