@@ -83,20 +83,58 @@ def _label(
             )
 
 
-def draw_grid(canvas: np.ndarray, projection: FloorProjection, spacing_m: float) -> None:
-    x0, y0, x1, y1 = visible_floor_bounds(projection, (canvas.shape[1], canvas.shape[0]))
-    first_x, first_y = math.floor(x0 / spacing_m), math.floor(y0 / spacing_m)
-    last_x, last_y = math.ceil(x1 / spacing_m), math.ceil(y1 / spacing_m)
+def grid_lines(
+    projection: FloorProjection,
+    size: tuple[int, int],
+    spacing_m: float,
+    known: np.ndarray | None = None,
+) -> list[np.ndarray]:
+    """The floor grid's lines in metres: over the floor the picture shows and, when
+    ``known`` floor points are given (the marks, the zones), only within one cell of them:
+    the plane goes on up the walls to the horizon, where a grid would mislead. None when
+    it would be denser than the picture can show."""
+    x0, y0, x1, y1 = visible_floor_bounds(projection, size)
+    if known is not None and len(known):
+        low, high = np.min(known, axis=0) - spacing_m, np.max(known, axis=0) + spacing_m
+        x0, y0 = max(x0, low[0]), max(y0, low[1])
+        x1, y1 = min(x1, high[0]), min(y1, high[1])
+        # Lines on the cell boundaries within the band: the bounds themselves stay inside.
+        first_x, first_y = math.ceil(x0 / spacing_m - 1e-9), math.ceil(y0 / spacing_m - 1e-9)
+        last_x, last_y = math.floor(x1 / spacing_m + 1e-9), math.floor(y1 / spacing_m + 1e-9)
+    else:
+        first_x, first_y = math.floor(x0 / spacing_m), math.floor(y0 / spacing_m)
+        last_x, last_y = math.ceil(x1 / spacing_m), math.ceil(y1 / spacing_m)
+    if last_x < first_x or last_y < first_y:
+        return []
     if (last_x - first_x) + (last_y - first_y) > MAX_GRID_LINES:
-        return  # a grid this dense would hide the picture
-    for i in range(first_x, last_x + 1):
-        x = i * spacing_m
-        line = np.array([[x, first_y * spacing_m], [x, last_y * spacing_m]])
+        return []  # a grid this dense would hide the picture
+    xs = [i * spacing_m for i in range(first_x, last_x + 1)]
+    ys = [j * spacing_m for j in range(first_y, last_y + 1)]
+    return [np.array([[x, ys[0]], [x, ys[-1]]]) for x in xs] + [
+        np.array([[xs[0], y], [xs[-1], y]]) for y in ys
+    ]
+
+
+def draw_grid(
+    canvas: np.ndarray,
+    projection: FloorProjection,
+    spacing_m: float,
+    known: np.ndarray | None = None,
+) -> None:
+    size = (canvas.shape[1], canvas.shape[0])
+    for line in grid_lines(projection, size, spacing_m, known):
         _polyline(canvas, projection, line, GRID_COLOR, 1)
-    for j in range(first_y, last_y + 1):
-        y = j * spacing_m
-        line = np.array([[first_x * spacing_m, y], [last_x * spacing_m, y]])
-        _polyline(canvas, projection, line, GRID_COLOR, 1)
+
+
+def measured_floor(floor: Floor, zones: FloorZones) -> np.ndarray:
+    """The floor points the installer measured or drew: the marks and the zones' corners."""
+    points = [np.array([[p.x, p.y] for p in floor.points]).reshape(-1, 2)]
+    if zones.door is not None:
+        points.append(zones.arrival_polygon())
+    points += [*zones.posts.values(), *zones.counters.values()]
+    if zones.queue is not None:
+        points.append(zones.queue)
+    return np.vstack(points)
 
 
 def draw_overlay(
@@ -105,8 +143,8 @@ def draw_overlay(
     """A copy of the snapshot with the floor grid, zones, door line and marks."""
     canvas = image_bgr.copy()
     projection = FloorProjection.from_camera(camera, floor)
-    draw_grid(canvas, projection, grid_m)
     zones = FloorZones(camera.zones)
+    draw_grid(canvas, projection, grid_m, measured_floor(floor, zones))
     arrival = zones.arrival_polygon()
     if len(arrival):
         layer = canvas.copy()

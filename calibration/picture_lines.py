@@ -4,13 +4,12 @@ zones, densified so that lens distortion bends them, cut where they leave the vi
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from etiquette.calibration.camera_file import Zones
-from etiquette.calibration.overlay import MAX_GRID_LINES, SAMPLES_PER_SEGMENT, visible_floor_bounds
+from etiquette.calibration.overlay import SAMPLES_PER_SEGMENT, grid_lines
 from etiquette.calibration.projection import FloorProjection
 from etiquette.calibration.zones import FloorZones
 
@@ -50,21 +49,15 @@ def pieces(
     return [piece for piece in found if len(piece) > 1]
 
 
-def grid(projection: FloorProjection, size: tuple[int, int], spacing_m: float) -> list[np.ndarray]:
-    """The floor grid's lines in the picture (none when it would be denser than the picture
-    can show)."""
-    x0, y0, x1, y1 = visible_floor_bounds(projection, size)
-    first_x, first_y = math.floor(x0 / spacing_m), math.floor(y0 / spacing_m)
-    last_x, last_y = math.ceil(x1 / spacing_m), math.ceil(y1 / spacing_m)
-    if (last_x - first_x) + (last_y - first_y) > MAX_GRID_LINES:
-        return []
-    lines = []
-    for i in range(first_x, last_x + 1):
-        x = i * spacing_m
-        lines.append(np.array([[x, first_y * spacing_m], [x, last_y * spacing_m]]))
-    for j in range(first_y, last_y + 1):
-        y = j * spacing_m
-        lines.append(np.array([[first_x * spacing_m, y], [last_x * spacing_m, y]]))
+def grid(
+    projection: FloorProjection,
+    size: tuple[int, int],
+    spacing_m: float,
+    known: np.ndarray | None = None,
+) -> list[np.ndarray]:
+    """The floor grid's lines in the picture, within one cell of the ``known`` floor points
+    (the marks and zones; see overlay.grid_lines)."""
+    lines = grid_lines(projection, size, spacing_m, known)
     return [piece for line in lines for piece in pieces(projection, line, size)]
 
 

@@ -37,6 +37,12 @@ class CameraConfig(Settings):
         pattern=r"^[a-z0-9][a-z0-9_-]*$",
         description="Short id: lower-case letters, digits, - and _.",
     )
+    display_name: str | None = Field(
+        None,
+        max_length=40,
+        title="显示名称 Display name",
+        description="What people read for this camera on pages, e.g. 大堂门口 (lobby door). Default: the id.",
+    )
     source: str = Field(
         description="rtsp:// URL, a video file (replayed as a camera; relative to the site file) or a webcam index."
     )
@@ -50,6 +56,10 @@ class CameraConfig(Settings):
         le=10,
         description="Play a video file this many times faster than real time (demos, benchmarks).",
     )
+
+    @property
+    def shown_name(self) -> str:
+        return self.display_name or self.name
 
 
 class StorageConfig(Settings):

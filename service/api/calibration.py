@@ -41,7 +41,7 @@ from etiquette.service.api.calibration_preview import preview
 from etiquette.service.api.pages import page
 from etiquette.service.cameras.supervisor import Supervisor
 from etiquette.service.config import SiteConfig
-from etiquette.service.live.state import LiveState
+from etiquette.service.live.state import LiveState, PeopleOnFloor
 
 REFUSED: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "description": "The body is not JSON."},
@@ -158,6 +158,18 @@ def add_calibration_routes(
         if jpeg is None:
             raise HTTPException(404, f"no picture from camera {name!r} yet; is it online?")
         return Response(jpeg, media_type="image/jpeg")
+
+    @app.get(
+        "/api/cameras/{name}/people",
+        response_model=PeopleOnFloor,
+        responses={404: {"model": Problem}},
+        tags=["calibration"],
+    )
+    def people_on_floor(name: str, _: Admin) -> PeopleOnFloor:
+        """Where the people in the latest live view stand on the floor (raw-picture feet
+        pixels, floor metres, distance to the door line), by the camera file it runs with."""
+        _camera_path(site, name)
+        return live.people_on_floor(name) or PeopleOnFloor(at=0.0, people=[])
 
     @app.get("/api/cameras/{name}/calibration", responses=REFUSED, tags=["calibration"])
     def current(name: str, _: Admin) -> Any:

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from etiquette.calibration.camera_file import CameraFile
+from etiquette.calibration.camera_file import CameraFile, Zones
 from etiquette.calibration.config import FitGate
 from etiquette.calibration.errors import CalibrationError
 from etiquette.calibration.fit_gate import gated_fit
 from etiquette.calibration.floor_fit import fit_floor_unchecked
+from etiquette.calibration.overlay import measured_floor
 from etiquette.calibration.picture_lines import grid, pieces, shapes
 from etiquette.calibration.projection import FloorProjection
+from etiquette.calibration.zones import FloorZones
 from etiquette.service.api.calibration_models import (
     Message,
     PreviewRequest,
@@ -66,6 +68,8 @@ def preview(camera: CameraFile, request: PreviewRequest, gate: FitGate) -> Previ
         )
         for shape in (shapes(request.zones) if request.zones is not None else [])
     ]
+    zones = FloorZones(request.zones if request.zones is not None else Zones())
+    measured = measured_floor(floor, zones)
     to_floor = projection.to_floor(np.asarray(request.to_floor, dtype=np.float64).reshape(-1, 2))
     wanted = np.asarray(request.to_pixels, dtype=np.float64).reshape(-1, 2)
     in_front = projection.in_front(wanted)
@@ -78,7 +82,7 @@ def preview(camera: CameraFile, request: PreviewRequest, gate: FitGate) -> Previ
         fit_error_cm=round(float(floor.fit_error_cm or 0.0), 2),
         height_m=None if pose is None else round(pose.height_m, 2),
         tilt_deg=None if pose is None else round(pose.tilt_deg, 1),
-        grid=[_rounded(line, 1) for line in grid(projection, size, request.grid_m)],
+        grid=[_rounded(line, 1) for line in grid(projection, size, request.grid_m, measured)],
         zones=outlines,
         floor=[_pair_or_none(point, 3) for point in to_floor],
         pixels=[

@@ -11,6 +11,7 @@ import numpy as np
 
 from etiquette.calibration.camera_file import CameraFile, load_camera
 from etiquette.calibration.overlay import Outline, zone_outlines
+from etiquette.calibration.zones import FloorZones
 from etiquette.models.runtime import OnnxNetwork
 from etiquette.rules.config import RulesConfig
 from etiquette.rules.engine import RulesEngine
@@ -18,10 +19,12 @@ from etiquette.rules.greeting import GreetingMemory
 from etiquette.service.cameras.camera_fit import FramesCamera
 from etiquette.service.cameras.scene import scene_context
 from etiquette.service.config import CameraConfig
+from etiquette.service.live.state import PersonOnFloor
 from etiquette.service.media.drawing import draw_captions, draw_outlines, draw_people
 from etiquette.vision.config import PerceptionConfig
 from etiquette.vision.frame import FrameResult
 from etiquette.vision.pipeline import OnnxPerception
+from etiquette.vision.placement import feet_pixel
 
 log = logging.getLogger(__name__)
 LIVE_VIEW_WIDTH = 640
@@ -77,6 +80,32 @@ def live_view(
         bgr = cv2.resize(bgr, (LIVE_VIEW_WIDTH, round(bgr.shape[0] * scale)))
     ok, jpeg = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 70])
     return bytes(jpeg) if ok else b""
+
+
+def people_on_floor(result: FrameResult, pipeline: Pipeline) -> tuple[PersonOnFloor, ...]:
+    """Where the tracked people stand on the floor and how far from the door line, as the
+    rules see them (the saved camera file), for the calibration page's live check."""
+    camera, people = pipeline.camera.camera, result.people
+    if camera is None or camera.floor is None or len(people) == 0:
+        return ()
+    zones = FloorZones(camera.zones)
+    placed = []
+    for row in range(len(people)):
+        floor, feet = people.floor[row], feet_pixel(people.keypoints[row])
+        if feet is None or not np.isfinite(floor).all():
+            continue
+        door = zones.door
+        placed.append(
+            PersonOnFloor(
+                track_id=int(people.track_ids[row]),
+                feet_px=(round(float(feet[0]), 1), round(float(feet[1]), 1)),
+                floor_m=(round(float(floor[0]), 3), round(float(floor[1]), 3)),
+                door_m=None if door is None else round(door.distance(floor), 3),
+                inside=None if door is None else door.is_inside(floor),
+                arriving=zones.in_arrival_zone(floor),
+            )
+        )
+    return tuple(placed)
 
 
 def raw_jpeg(image: np.ndarray) -> bytes:

@@ -27,7 +27,13 @@ from etiquette.rules.engine import FrameRules
 from etiquette.rules.events import Event, Phase
 from etiquette.rules.greeting import GreetingMemory
 from etiquette.service.cameras.feed import LatestFrame, ReplaySource, open_camera
-from etiquette.service.cameras.pipeline import Pipeline, build_pipeline, live_view, raw_jpeg
+from etiquette.service.cameras.pipeline import (
+    Pipeline,
+    build_pipeline,
+    live_view,
+    people_on_floor,
+    raw_jpeg,
+)
 from etiquette.service.cameras.process import (
     leave_interrupts_to_the_service,
     start_without_interrupts,
@@ -36,6 +42,7 @@ from etiquette.service.cameras.process import (
 from etiquette.service.clips.config import ClipConfig
 from etiquette.service.clips.recorder import ClipRecorder, ClipWriter
 from etiquette.service.config import CameraConfig
+from etiquette.service.live.state import PersonOnFloor
 from etiquette.service.media.privacy import face_blurrer
 from etiquette.service.store.models import NewClip
 from etiquette.vision.config import PerceptionConfig
@@ -74,6 +81,7 @@ class FrameMessage:
     camera: str
     jpeg: bytes
     raw: bytes | None = None  # the unannotated full-size frame, now and then (calibration)
+    people: tuple[PersonOnFloor, ...] = ()  # where those in this view stand (calibration check)
 
 
 @dataclass(frozen=True)
@@ -292,7 +300,7 @@ def _stream(
                 last_raw = time.monotonic()
                 raw = raw_jpeg(frame.image)
             view = live_view(frame.image, result, pipeline, captions)
-            _send(out, FrameMessage(camera.name, view, raw))
+            _send(out, FrameMessage(camera.name, view, raw, people_on_floor(result, pipeline)))
         frames += 1
         last_frame_at = frame.timestamp
         elapsed = time.monotonic() - window_start

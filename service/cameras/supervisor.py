@@ -98,6 +98,7 @@ class Supervisor:
             self.live.set_camera(
                 CameraHealth(
                     name=camera.name,
+                    display_name=camera.shown_name,
                     online=False,
                     fps=0.0,
                     dropped_frames=0,
@@ -228,7 +229,7 @@ class Supervisor:
         elif isinstance(message, EventMessage):
             self.events.handle(message)
         elif isinstance(message, FrameMessage):
-            self.live.set_view(message.camera, message.jpeg, message.raw)
+            self.live.set_view(message.camera, message.jpeg, message.raw, message.people)
         elif isinstance(message, ClipMessage):
             self._clip(message)
         elif isinstance(message, ClipPauseMessage):
@@ -276,6 +277,7 @@ class Supervisor:
         self.live.set_camera(
             CameraHealth(
                 name=message.camera,
+                display_name=previous.display_name if previous else message.camera,
                 online=message.online,
                 fps=message.fps,
                 dropped_frames=dropped,

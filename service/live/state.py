@@ -15,6 +15,7 @@ class CameraHealth(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     name: str
+    display_name: str = Field("", description="What people read for this camera (else its id).")
     online: bool = Field(description="Frames arrived within the last few seconds.")
     fps: float = Field(description="Frames processed per second, recently.")
     dropped_frames: int = Field(description="Stale frames skipped to stay real time, in total.")
@@ -25,6 +26,28 @@ class CameraHealth(BaseModel):
     )
 
 
+class PersonOnFloor(BaseModel):
+    """Where one tracked person stands, as the rules see it, for the calibration page's check."""
+
+    model_config = ConfigDict(frozen=True)
+
+    track_id: int
+    feet_px: tuple[float, float] = Field(description="Feet in the raw picture (pixels).")
+    floor_m: tuple[float, float] = Field(description="Floor position (metres).")
+    door_m: float | None = Field(
+        description="Distance to the door line (metres); null without a door line."
+    )
+    inside: bool | None = Field(description="On the branch's side of the door line.")
+    arriving: bool = Field(description="In the arrival zone.")
+
+
+class PeopleOnFloor(BaseModel):
+    """Everyone placed on the floor in the camera's latest live view."""
+
+    at: float = Field(description="When this was seen (epoch s).")
+    people: list[PersonOnFloor]
+
+
 @dataclass
 class LiveState:
     """Thread-safe camera health, updated by the runners' supervisor."""
@@ -32,6 +55,7 @@ class LiveState:
     cameras: dict[str, CameraHealth] = field(default_factory=dict)
     views: dict[str, bytes] = field(default_factory=dict)  # latest annotated JPEG per camera
     raws: dict[str, bytes] = field(default_factory=dict)  # a recent full-size raw JPEG
+    placed: dict[str, PeopleOnFloor] = field(default_factory=dict)  # with the latest view
     posts: list[str] = field(default_factory=list)
     started_at: float = field(default_factory=time.time)
     # Service-wide trouble a person must act on (events the database refuses), for /health.
@@ -59,11 +83,22 @@ class LiveState:
             if health is not None:
                 self.cameras[camera] = health.model_copy(update={"clips_paused": reason})
 
-    def set_view(self, camera: str, jpeg: bytes, raw: bytes | None = None) -> None:
+    def set_view(
+        self,
+        camera: str,
+        jpeg: bytes,
+        raw: bytes | None = None,
+        people: tuple[PersonOnFloor, ...] = (),
+    ) -> None:
         with self._lock:
             self.views[camera] = jpeg
+            self.placed[camera] = PeopleOnFloor(at=time.time(), people=list(people))
             if raw:
                 self.raws[camera] = raw
+
+    def people_on_floor(self, camera: str) -> PeopleOnFloor | None:
+        with self._lock:
+            return self.placed.get(camera)
 
     def raw(self, camera: str) -> bytes | None:
         with self._lock:

@@ -33,6 +33,7 @@ def demo_site(data_dir: Path, port: int, speed: float = 1.0, loop: bool = True) 
             "cameras": [
                 {
                     "name": "lobby",
+                    "display_name": "大堂门口",
                     "source": str(DEMO_SAMPLE),
                     "camera_file": str(camera_file),
                     "loop": loop,

@@ -27,6 +27,7 @@ function applyText() {
   document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
   for (const el of document.querySelectorAll("[data-t]")) el.innerHTML = t(el.dataset.t);
   say("fit-status", status); say("result", result); renderTable(); renderZones(); updateHint();
+  if (live) renderPeople();
 }
 
 function parseNumber(text) {
@@ -133,17 +134,31 @@ function node(name, attributes, parent = svg) {
   for (const [key, value] of Object.entries(attributes)) el.setAttribute(key, value);
   parent.appendChild(el); return el;
 }
-function label(x, y, text, color, k) {
-  const el = node("text", { x, y, fill: color, "font-size": 13 * k }); el.textContent = text; return el;
+let taken = [];  // the boxes of labels drawn so far: a new label moves until it is clear of them
+function label(x, y, text, color, k, dodge = false) {
+  const el = node("text", { x, y, fill: color, "font-size": 13 * k }); el.textContent = text;
+  const tries = dodge ? [[0, 0], [0, 18], [0, -16], [-1, 0], [-1, 18], [0, 34], [0, -32], [-1, -16], [0, 50], [0, -48]] : [[0, 0]];
+  let box = el.getBBox();
+  for (const [flip, down] of tries) {
+    const left = flip ? x - box.width - 18 * k : x;
+    el.setAttribute("x", left); el.setAttribute("y", y + down * k);
+    box = el.getBBox();
+    if (!taken.some(b => b.x < box.x + box.width && box.x < b.x + b.width && b.y < box.y + box.height && box.y < b.y + b.height)) break;
+  }
+  taken.push({ x: box.x, y: box.y, width: box.width, height: box.height });
+  return el;
 }
 function line(points, color, width, extra = {}) {
   return node("polyline", { points: points.map(p => p.join(",")).join(" "), fill: "none", stroke: color,
     "stroke-width": width, "vector-effect": "non-scaling-stroke", ...extra });
 }
 function draw() {
-  svg.innerHTML = "";
+  svg.innerHTML = ""; taken = [];
   if (!size) return;
-  svg.setAttribute("viewBox", `0 0 ${size[0]} ${size[1]}`);
+  // OpenCV's pixel (0, 0) is the centre of the first pixel; the SVG's 0 is its left edge.
+  svg.setAttribute("viewBox", `-0.5 -0.5 ${size[0]} ${size[1]}`);
+  // A tall picture (a square camera) fits the window's height, so every floor mark is in view.
+  $("view").style.maxWidth = Math.max(300, Math.floor((innerHeight - 90) * size[0] / size[1])) + "px";
   const k = size[0] / Math.max(1, svg.clientWidth);
   for (const piece of fit?.grid || []) line(piece, "#ffffff", 1, { opacity: 0.55 });
   for (const zone of fit?.zones || []) {
@@ -169,12 +184,13 @@ function draw() {
     const dot = node("circle", { cx: m.u, cy: m.v, r: 7 * k, fill: "none", stroke: color, "stroke-width": 2.5,
       "vector-effect": "non-scaling-stroke", "pointer-events": "all", class: "mark", "data-index": i, style: "cursor: move" });
     dot.addEventListener("pointerdown", (e) => { if (tool) return; drag = i; moved = false; svg.setPointerCapture(e.pointerId); e.stopPropagation(); });
-    label(m.u + 9 * k, m.v - 6 * k, `${i + 1}${residualText(i) ? " · " + residualText(i) : ""}`, color, k);
+    label(m.u + 9 * k, m.v - 6 * k, `${i + 1}${residualText(i) ? " · " + residualText(i) : ""}`, color, k, true);
   });
+  drawPeople(k);
 }
 function pixelOf(event) {
   const box = svg.getBoundingClientRect();
-  return [(event.clientX - box.left) * size[0] / box.width, (event.clientY - box.top) * size[1] / box.height];
+  return [(event.clientX - box.left) * size[0] / box.width - 0.5, (event.clientY - box.top) * size[1] / box.height - 0.5];
 }
 svg.addEventListener("pointermove", (e) => {
   if (drag === null) return;
@@ -236,6 +252,50 @@ $("arrival").onchange = () => {
   if (value > 0) { zones.arrival_distance_m = value; edited.zones.add("arrival_distance_m"); refresh(); }
 };
 
+// The live check: the annotated live view under the drawings, and each person's feet with
+// their distance to the door line, as the running camera (the saved file) places them.
+let live = null, seen = [];
+function drawPeople(k) {
+  if (!live) return;
+  seen.forEach((p, i) => {
+    node("circle", { cx: p.feet_px[0], cy: p.feet_px[1], r: 6 * k, fill: "#00e5ff", stroke: "#000", "stroke-width": 1, "vector-effect": "non-scaling-stroke" });
+    const near = p.door_m == null ? "" : " · " + fmt(p.door_m) + (lang === "zh" ? " 米" : " m");
+    label(p.feet_px[0] + 9 * k, p.feet_px[1] + 4 * k, `${personName(i)}${near}`, "#00e5ff", k, true);
+  });
+}
+function personName(i) { return (lang === "zh" ? "人" : "P") + (i + 1); }
+function renderPeople() {
+  const list = $("live-people"); list.innerHTML = "";
+  $("live-note").textContent = edited.marks || edited.zones.size ? t("liveUnsaved") : "";
+  if (!seen.length) { const item = document.createElement("li"); item.textContent = t("liveNobody"); list.appendChild(item); return; }
+  seen.forEach((p, i) => { const item = document.createElement("li"); item.textContent = `${personName(i)}: ${t("livePerson", p)}`; list.appendChild(item); });
+}
+async function liveTick() {
+  const name = cameraSelect.value;
+  const [view, people] = await Promise.all([api(`/api/cameras/${name}/snapshot.jpg?t=${Date.now()}`), api(`/api/cameras/${name}/people`)]);
+  if (!live || name !== cameraSelect.value) return;
+  if (view.ok) {
+    const previous = image.src;
+    image.src = URL.createObjectURL(await view.blob());
+    if (previous.startsWith("blob:")) URL.revokeObjectURL(previous);
+  }
+  if (people.ok) seen = ((await people.json()).people || []).sort((a, b) => a.track_id - b.track_id);
+  renderPeople(); draw();
+}
+function stopLive() {
+  if (!live) return;
+  clearInterval(live); live = null; seen = [];
+  $("live").hidden = true; $("live-check").dataset.t = "liveCheck"; $("live-check").textContent = t("liveCheck");
+  $("live-check").classList.remove("active"); loadSnapshot();
+}
+$("live-check").onclick = () => {
+  if (live) return stopLive();
+  if (!size) return;
+  live = setInterval(liveTick, 400); liveTick();
+  $("live").hidden = false; $("live-check").dataset.t = "liveStop"; $("live-check").textContent = t("liveStop");
+  $("live-check").classList.add("active");
+};
+
 // Saving: only what was edited; the marks are checked here first, naming the mark.
 function checkMarks() {
   if (marks.length < 4) return t("needMarks", marks.length);
@@ -261,10 +321,11 @@ async function save() {
 async function send(url, body, done) {
   const response = await api(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
   const answer = await response.json().catch(() => ({}));
-  if (!response.ok) { result = { cls: "error", note: problemNote(answer) }; say("result", result); return; }
+  if (!response.ok) { result = { cls: "error", note: problemNote(answer) }; say("result", result); $("result").scrollIntoView({ block: "nearest" }); return; }
   const warnings = answer.warnings || [], note = {};
   for (const l of ["zh", "en"]) note[l] = [done(answer, l), ...warnings.map(w => "⚠ " + w[l])].join("\n");
   result = { cls: warnings.length ? "warn" : "ok", note }; say("result", result);
+  $("result").scrollIntoView({ block: "nearest" });
   await loadCurrent(false);
 }
 $("save").onclick = save;
@@ -297,7 +358,7 @@ async function loadSnapshot() {
 }
 function showPicture(shown) {
   $("view").hidden = !shown; $("no-picture").hidden = shown;
-  $("no-picture").textContent = t("noPicture", cameraSelect.value, cameraError);
+  $("no-picture").textContent = t("noPicture", cameraSelect.selectedOptions[0]?.textContent || "", cameraError);
   updateHint();
 }
 async function watchCameras() {
@@ -305,7 +366,8 @@ async function watchCameras() {
   if (!response.ok) return;
   const cameras = await response.json();
   if (!cameraSelect.options.length) for (const camera of cameras) {
-    const option = document.createElement("option"); option.value = option.textContent = camera.name;
+    const option = document.createElement("option");
+    option.value = camera.name; option.textContent = camera.display_name || camera.name;
     cameraSelect.appendChild(option);
   }
   const camera = cameras.find(c => c.name === cameraSelect.value);
@@ -318,7 +380,7 @@ async function watchCameras() {
 }
 async function start() {
   await watchCameras();
-  cameraSelect.onchange = () => { size = null; fit = null; loadSnapshot(); loadCurrent(); };
+  cameraSelect.onchange = () => { stopLive(); size = null; fit = null; loadSnapshot(); loadCurrent(); };
   $("reload").onclick = loadSnapshot;
   $("language").onclick = () => { lang = lang === "zh" ? "en" : "zh"; localStorage.setItem("etiquette-lang", lang); applyText(); draw(); };
   applyText(); loadSnapshot(); loadCurrent();

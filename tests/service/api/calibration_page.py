@@ -26,7 +26,6 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SAMPLE_WIDTH = 768  # the bundled sample's frames are 768x432
 
 
 @contextmanager
@@ -70,12 +69,29 @@ def open_page(
     return page
 
 
+def screen_point(page: Page, u: float, v: float) -> tuple[int, int]:
+    """The screen pixel nearest to where the raw image's pixel (u, v) is shown (OpenCV's
+    convention: (0, 0) is the first pixel's centre), scrolled into view first (a tall picture
+    may not fit the window). Whole pixels, as a mouse gives: Chromium floors a fraction,
+    which would push every click half a screen pixel up and left."""
+    natural = page.evaluate(
+        "(s => [s.naturalWidth, s.naturalHeight])(document.getElementById('snapshot'))"
+    )
+    box = page.locator("#snapshot").bounding_box()
+    viewport = page.viewport_size
+    assert box is not None and viewport is not None
+    y = box["y"] + (v + 0.5) * box["height"] / natural[1]
+    if not 40 <= y <= viewport["height"] - 40:
+        page.evaluate(f"window.scrollBy(0, {y - viewport['height'] / 2})")
+        box = page.locator("#snapshot").bounding_box()
+        assert box is not None
+    scale = box["width"] / natural[0]
+    return round(box["x"] + (u + 0.5) * scale), round(box["y"] + (v + 0.5) * scale)
+
+
 def click_pixel(page: Page, u: float, v: float) -> None:
     """Click the picture where the raw image's pixel (u, v) is shown."""
-    box = page.locator("#snapshot").bounding_box()
-    assert box is not None
-    scale = box["width"] / SAMPLE_WIDTH
-    page.mouse.click(box["x"] + u * scale, box["y"] + v * scale)
+    page.mouse.click(*screen_point(page, u, v))
 
 
 def fill_mark(page: Page, index: int, x: str, y: str) -> None:

@@ -113,7 +113,7 @@ def test_a_page_opened_before_the_camera_is_online_says_so(
         page.goto(f"http://{address}/calibrate?token={tokens['admin']}")
         page.wait_for_selector("#no-picture", state="visible", timeout=15000)
         text = page.text_content("#no-picture") or ""
-        assert "还没有画面" in text and "lobby" in text, text
+        assert "还没有画面" in text and "大堂门口" in text and "lobby" not in text, text
         assert not page.is_visible("#snapshot")
         page.screenshot(path=str(tmp_path / "calibrate-offline.png"))
 

@@ -20,13 +20,13 @@ from etiquette.service.offline.demo import DEMO_CAMERA
 from etiquette.service.server import Service
 from tests.live_service import free_port, running_service, sample_site
 from tests.service.api.calibration_page import (
-    SAMPLE_WIDTH,
     chromium,
     click_pixel,
     fill_mark,
     open_page,
     sample_pixel,
     save,
+    screen_point,
 )
 
 MARKS = [(-1.5, 2.2), (1.5, 2.2), (-1.2, 4.6), (1.2, 4.6), (0.0, 3.2), (-0.8, 3.6), (0.9, 4.0)]
@@ -56,12 +56,9 @@ def _residuals(page: Page) -> list[str]:
 
 
 def _drag(page: Page, start: tuple[float, float], end: tuple[float, float]) -> None:
-    box = page.locator("#snapshot").bounding_box()
-    assert box is not None
-    scale = box["width"] / SAMPLE_WIDTH
-    page.mouse.move(box["x"] + start[0] * scale, box["y"] + start[1] * scale)
+    page.mouse.move(*screen_point(page, *start))
     page.mouse.down()
-    page.mouse.move(box["x"] + end[0] * scale, box["y"] + end[1] * scale, steps=5)
+    page.mouse.move(*screen_point(page, *end), steps=5)
     page.mouse.up()
 
 
