@@ -25,6 +25,8 @@ PAGE_ASSETS = {
     "common.js": "text/javascript",
     "calibrate.js": "text/javascript",
     "calibrate-text.js": "text/javascript",
+    "calibrate-draw.js": "text/javascript",
+    "calibrate-live.js": "text/javascript",
 }
 MJPEG_EVERY_S = 0.25
 HEARTBEAT_S = 10.0  # an event stream writes at least this often, to notice a client gone

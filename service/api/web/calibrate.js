@@ -5,7 +5,6 @@
 let lang = localStorage.getItem("etiquette-lang") || "zh";
 const $ = (id) => document.getElementById(id);
 const svg = $("overlay"), image = $("snapshot"), cameraSelect = $("camera");
-const NS = "http://www.w3.org/2000/svg";
 const COLORS = { door: "#e53935", arrival: "#ff9800", post: "#43a047", counter: "#1e88e5", queue: "#fdd835" };
 let size = null, marks = [], zones = emptyZones(), fit = null, gate = { max_mark_error_cm: 10, warn_mark_error_cm: 5 };
 let edited = { marks: false, zones: new Set() }, tool = null, drag = null, moved = false, dragEnded = false, timer = null;
@@ -128,30 +127,6 @@ function renderZones() {
   $("arrival").value = zones.arrival_distance_m;
 }
 
-// Drawing: the SVG's units are the raw image's pixels; k turns screen pixels into them.
-function node(name, attributes, parent = svg) {
-  const el = document.createElementNS(NS, name);
-  for (const [key, value] of Object.entries(attributes)) el.setAttribute(key, value);
-  parent.appendChild(el); return el;
-}
-let taken = [];  // the boxes of labels drawn so far: a new label moves until it is clear of them
-function label(x, y, text, color, k, dodge = false) {
-  const el = node("text", { x, y, fill: color, "font-size": 13 * k }); el.textContent = text;
-  const tries = dodge ? [[0, 0], [0, 18], [0, -16], [-1, 0], [-1, 18], [0, 34], [0, -32], [-1, -16], [0, 50], [0, -48]] : [[0, 0]];
-  let box = el.getBBox();
-  for (const [flip, down] of tries) {
-    const left = flip ? x - box.width - 18 * k : x;
-    el.setAttribute("x", left); el.setAttribute("y", y + down * k);
-    box = el.getBBox();
-    if (!taken.some(b => b.x < box.x + box.width && box.x < b.x + b.width && b.y < box.y + box.height && box.y < b.y + b.height)) break;
-  }
-  taken.push({ x: box.x, y: box.y, width: box.width, height: box.height });
-  return el;
-}
-function line(points, color, width, extra = {}) {
-  return node("polyline", { points: points.map(p => p.join(",")).join(" "), fill: "none", stroke: color,
-    "stroke-width": width, "vector-effect": "non-scaling-stroke", ...extra });
-}
 function draw() {
   svg.innerHTML = ""; taken = [];
   if (!size) return;
@@ -250,50 +225,6 @@ $("cancel-shape").onclick = stopTool;
 $("arrival").onchange = () => {
   const value = parseNumber($("arrival").value);
   if (value > 0) { zones.arrival_distance_m = value; edited.zones.add("arrival_distance_m"); refresh(); }
-};
-
-// The live check: the annotated live view under the drawings, and each person's feet with
-// their distance to the door line, as the running camera (the saved file) places them.
-let live = null, seen = [];
-function drawPeople(k) {
-  if (!live) return;
-  seen.forEach((p, i) => {
-    node("circle", { cx: p.feet_px[0], cy: p.feet_px[1], r: 6 * k, fill: "#00e5ff", stroke: "#000", "stroke-width": 1, "vector-effect": "non-scaling-stroke" });
-    const near = p.door_m == null ? "" : " · " + fmt(p.door_m) + (lang === "zh" ? " 米" : " m");
-    label(p.feet_px[0] + 9 * k, p.feet_px[1] + 4 * k, `${personName(i)}${near}`, "#00e5ff", k, true);
-  });
-}
-function personName(i) { return (lang === "zh" ? "人" : "P") + (i + 1); }
-function renderPeople() {
-  const list = $("live-people"); list.innerHTML = "";
-  $("live-note").textContent = edited.marks || edited.zones.size ? t("liveUnsaved") : "";
-  if (!seen.length) { const item = document.createElement("li"); item.textContent = t("liveNobody"); list.appendChild(item); return; }
-  seen.forEach((p, i) => { const item = document.createElement("li"); item.textContent = `${personName(i)}: ${t("livePerson", p)}`; list.appendChild(item); });
-}
-async function liveTick() {
-  const name = cameraSelect.value;
-  const [view, people] = await Promise.all([api(`/api/cameras/${name}/snapshot.jpg?t=${Date.now()}`), api(`/api/cameras/${name}/people`)]);
-  if (!live || name !== cameraSelect.value) return;
-  if (view.ok) {
-    const previous = image.src;
-    image.src = URL.createObjectURL(await view.blob());
-    if (previous.startsWith("blob:")) URL.revokeObjectURL(previous);
-  }
-  if (people.ok) seen = ((await people.json()).people || []).sort((a, b) => a.track_id - b.track_id);
-  renderPeople(); draw();
-}
-function stopLive() {
-  if (!live) return;
-  clearInterval(live); live = null; seen = [];
-  $("live").hidden = true; $("live-check").dataset.t = "liveCheck"; $("live-check").textContent = t("liveCheck");
-  $("live-check").classList.remove("active"); loadSnapshot();
-}
-$("live-check").onclick = () => {
-  if (live) return stopLive();
-  if (!size) return;
-  live = setInterval(liveTick, 400); liveTick();
-  $("live").hidden = false; $("live-check").dataset.t = "liveStop"; $("live-check").textContent = t("liveStop");
-  $("live-check").classList.add("active");
 };
 
 // Saving: only what was edited; the marks are checked here first, naming the mark.
