@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -18,6 +20,7 @@ from etiquette.calibration.config import FitGate
 from etiquette.rules.config import RulesConfig
 from etiquette.service.clips.config import ClipConfig
 from etiquette.service.live.mqtt import MqttConfig
+from etiquette.service.vocabulary import Language
 from etiquette.settings import Settings
 from etiquette.vision.config import PerceptionConfig
 from etiquette.vision.sources import hide_password
@@ -100,6 +103,15 @@ def _inside(path: Path, folder: Path) -> bool:
 class ServerConfig(Settings):
     host: str = Field("127.0.0.1", description="Address to listen on.")
     port: int = Field(8080, ge=1, le=65535, description="Port to listen on.")
+    base_url: str | None = Field(
+        None,
+        pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
+        title="对外地址 Base URL",
+        description="How people's browsers reach this box, e.g. http://10.1.2.3:8080; links in PDF reports use it. Default: http://host:port.",
+    )
+
+    def public_url(self) -> str:
+        return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
 
 
 class PromptConfig(Settings):
@@ -111,6 +123,21 @@ class SiteConfig(Settings):
     """A branch: what the service runs."""
 
     site: str = Field("branch", description="The branch's name, for people.")
+    language: Language = Field(
+        "zh",
+        title="语言 Language",
+        description="What pages, reports and captions are written in first: zh (Chinese, English beside it) or en. Pages also have a switch.",
+    )
+    time_zone: str | None = Field(
+        None,
+        title="时区 Time zone",
+        description="The branch's time zone (an IANA name such as Asia/Shanghai), used by every page, report and export. Default: the box's.",
+    )
+    names: dict[str, str] = Field(
+        default_factory=dict,
+        title="显示名称 Display names",
+        description="What people read for the posts, counters and zones drawn in the camera files, by their id: e.g. door_post: 门口迎宾岗.",
+    )
     cameras: list[CameraConfig] = Field(min_length=1, description="The cameras to run.")
     perception: PerceptionConfig = Field(
         default_factory=PerceptionConfig,
@@ -140,6 +167,32 @@ class SiteConfig(Settings):
     mqtt: MqttConfig | None = Field(
         None, description="Also publish prompts and events to an MQTT broker."
     )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_time_zone(cls, name: str | None) -> str | None:
+        if name is not None:
+            try:
+                ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(
+                    f"unknown time zone {name!r}: give an IANA name such as Asia/Shanghai"
+                ) from None
+        return name
+
+    def zone_info(self) -> tzinfo:
+        """The branch's time zone (the box's when the site file names none)."""
+        if self.time_zone is not None:
+            return ZoneInfo(self.time_zone)
+        local = datetime.now().astimezone().tzinfo
+        return local if local is not None else UTC
+
+    def time_zone_name(self) -> str:
+        """The time zone as people read it beside times (e.g. Asia/Shanghai, or UTC+08:00)."""
+        if self.time_zone is not None:
+            return self.time_zone
+        offset = datetime.now(self.zone_info()).strftime("%z")
+        return f"UTC{offset[:3]}:{offset[3:]}"
 
     @field_validator("cameras")
     @classmethod

@@ -20,6 +20,7 @@ from etiquette.service.api.calibration import add_calibration_routes
 from etiquette.service.api.clips import add_clip_routes, clear_exports
 from etiquette.service.api.live import add_live_routes
 from etiquette.service.api.log_redaction import SHUTDOWN_TIMEOUT_S, uvicorn_log_config
+from etiquette.service.api.site import site_router
 from etiquette.service.cameras.event_keeper import EventKeeper
 from etiquette.service.cameras.runner import SpawnRunner, spawn_runner
 from etiquette.service.cameras.supervisor import Supervisor
@@ -116,6 +117,7 @@ def build_service(site: SiteConfig, spawn: SpawnRunner = spawn_runner) -> Servic
     app = create_app(site, store, live)
     app.router.lifespan_context = lifespan
     live.posts = sorted(site_posts(site))
+    app.include_router(site_router(site))  # before add_live_routes' /web/{name}
     add_live_routes(app, hub, audio_dir, live)
     add_calibration_routes(app, site, live, supervisor)
     add_clip_routes(app, site, store)

@@ -29,7 +29,8 @@ def demo_site(data_dir: Path, port: int, speed: float = 1.0, loop: bool = True) 
         shutil.copyfile(DEMO_CAMERA, camera_file)
     return SiteConfig.model_validate(
         {
-            "site": "demo",
+            "site": "示范支行",
+            "names": {"door_post": "门口迎宾岗"},
             "cameras": [
                 {
                     "name": "lobby",

@@ -7,3 +7,13 @@ function withToken(url) { return url + (url.includes("?") ? "&" : "?") + "token=
 function api(url, options = {}) {
   return fetch(url, { ...options, headers: { ...(options.headers || {}), Authorization: "Bearer " + token } });
 }
+// What people read for an id (VOCABULARY comes from /web/vocabulary.js) and a number with its unit.
+function word(category, key, lang) {
+  const pair = (typeof VOCABULARY === "undefined" ? {} : VOCABULARY[category] || {})[key];
+  return key == null ? "" : pair ? pair[lang === "en" ? 1 : 0] : String(key);
+}
+function quantity(value, unit, lang) {
+  if (value == null || !Number.isFinite(Number(value))) return "–";
+  const digits = UNIT_DIGITS[unit] ?? 1, suffix = UNITS[unit] || [" " + unit, " " + unit];
+  return Number(value).toFixed(digits) + suffix[lang === "en" ? 1 : 0];
+}
