@@ -186,6 +186,38 @@ class CameraFile(Settings):
     intrinsics: Intrinsics | None = Field(None, description="Lens; absent if not calibrated.")
     floor: Floor | None = Field(None, description="Floor plane; absent until fitted.")
     zones: Zones = Field(default_factory=Zones, description="Door line and zones.")
+    faces_post: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        description=(
+            "For a camera that faces one staff post from the front (e.g. across a counter, "
+            "seeing the staff member from the knees up): everyone it tracks is the staff member "
+            "at this post, so bows, gestures and the standing posture are judged without a floor."
+        ),
+    )
+
+    mount_tilt_deg: float | None = Field(
+        None,
+        ge=-60,
+        le=89,
+        description=(
+            "With no floor fit (a camera that sees no floor, e.g. across a counter): how far the "
+            "camera points below level, in degrees, read with an inclinometer on the camera "
+            "(0 = straight ahead). It tells the rules which way is up; a floor fit, when there "
+            "is one, is used instead."
+        ),
+    )
+
+    def gravity(self) -> list[float] | None:
+        """Gravity in camera axes (x right, y down, z forward): from the floor fit, else from
+        the mounting tilt (no roll), else unknown."""
+        if self.floor is not None and self.floor.pose is not None:
+            return list(self.floor.pose.gravity_camera)
+        if self.mount_tilt_deg is not None:
+            tilt = math.radians(self.mount_tilt_deg)
+            return [0.0, math.cos(tilt), math.sin(tilt)]
+        return None
 
     @field_validator("format_version")
     @classmethod

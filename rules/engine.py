@@ -31,6 +31,7 @@ class SceneContext:
 
     gravity: np.ndarray | None = None
     zones: FloorZones | None = None
+    faces_post: str | None = None  # the camera sees only the staff member at this post
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ class RulesEngine:
                 bow=BowDetector(config.bow),
                 hands={side: GestureDetector(side, config.gestures) for side in HandSide},
                 posture=PostureTracker(config.posture),
-                role=RoleKeeper(track_id, config.roles),
+                role=RoleKeeper(track_id, config.roles, faces_post=self.context.faces_post),
                 last_time=timestamp,
                 was_inside_arrival=timestamp - self.first_frame_time <= STARTUP_S,
             )

@@ -19,13 +19,19 @@ class RoleKeeper:
     reason: str = "not yet decided"
     post_seconds: dict[str, float] = field(default_factory=dict)
     post: str | None = None  # the post it stands at now
+    faces_post: str | None = None  # the camera faces this post: whoever it sees stands there
 
     def __post_init__(self) -> None:
-        if self.track_id in self.config.enrolled_staff:
+        if self.faces_post is not None:
+            self.role, self.post = Role.STAFF, self.faces_post
+            self.reason = f"seen by the camera facing post {self.faces_post}"
+        elif self.track_id in self.config.enrolled_staff:
             self.role, self.reason = Role.STAFF, "enrolled as staff"
 
     def update(self, dt: float, post: str | None) -> None:
         """A customer who then stays at a staff post was staff coming in to work."""
+        if self.faces_post is not None:
+            return
         self.post = post
         if post is None or self.role == Role.STAFF:
             return

@@ -13,6 +13,8 @@ def scene_context(camera: CameraFile | None) -> SceneContext:
     """What the rules need from a camera file: gravity and zones."""
     if camera is None:
         return SceneContext()
-    pose = camera.floor.pose if camera.floor is not None else None
-    gravity = None if pose is None else np.asarray(pose.gravity_camera, dtype=np.float64)
-    return SceneContext(gravity=gravity, zones=FloorZones(camera.zones))
+    up = camera.gravity()
+    gravity = None if up is None else np.asarray(up, dtype=np.float64)
+    return SceneContext(
+        gravity=gravity, zones=FloorZones(camera.zones), faces_post=camera.faces_post
+    )

@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 
 from etiquette.calibration.camera_file import load_camera
+from etiquette.rules.config import RulesConfig
 from etiquette.service.cli.arg_types import positive_int, replay_speed
 from etiquette.service.cli.commands import Command
 from etiquette.service.offline.analyze import analyze
@@ -14,38 +15,54 @@ from etiquette.vision.config import PerceptionConfig
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from etiquette.service.offline.demo import DEMO_CAMERA, DEMO_SAMPLE, demo_site, demo_tokens
+    from etiquette.service.offline.demo import (
+        COUNTER_CAMERA,
+        COUNTER_SAMPLE,
+        DEMO_CAMERA,
+        DEMO_RULES,
+        DEMO_SAMPLE,
+        demo_site,
+        demo_tokens,
+    )
 
     out = Path(args.out)
     if args.offline:
-        print(f"analyzing the bundled sample {DEMO_SAMPLE.name} (CC-BY-4.0, see NOTICE) ...")
-        summary = analyze(
-            str(DEMO_SAMPLE),
-            out,
-            annotate=True,
-            config=PerceptionConfig(),
-            camera=load_camera(DEMO_CAMERA),
-            clips=True,
-            camera_file=str(DEMO_CAMERA),
-        )
-        for line in summary.lines():
-            print(line)
-        print(
-            f"open {out / 'annotated.mp4'} to see the tracks; events are in "
-            f"{out / 'events.jsonl'}, coaching clips in {out / 'clips'}"
-        )
+        rules = RulesConfig.model_validate(DEMO_RULES)
+        for name, sample, camera_file, folder in (
+            ("lobby", DEMO_SAMPLE, DEMO_CAMERA, out),
+            ("counter", COUNTER_SAMPLE, COUNTER_CAMERA, out / "counter"),
+        ):
+            print(f"analyzing camera {name}: {sample.name} (CC-BY-4.0, see NOTICE) ...")
+            summary = analyze(
+                str(sample),
+                folder,
+                annotate=True,
+                config=PerceptionConfig(),
+                camera=load_camera(camera_file),
+                rules_config=rules,
+                clips=True,
+                camera_file=str(camera_file),
+            )
+            for line in summary.lines():
+                print(line)
+            print(
+                f"open {folder / 'annotated.mp4'} to see the tracks; events are in "
+                f"{folder / 'events.jsonl'}, coaching clips in {folder / 'clips'}"
+            )
         return 0
     from etiquette.service.offline.demo import run_demo
     from etiquette.service.server import keep_files_private
 
     keep_files_private()  # before the data folder, its database and tokens are written
-    site = demo_site(out, args.port, speed=args.speed, loop=args.loop)
+    site = demo_site(out, args.port, speed=args.speed, loop=args.loop, counter=True)
     tokens = demo_tokens(site)
     base = f"http://127.0.0.1:{args.port}"
     how = "in a loop" if args.loop else "once; then the shift report is written"
     print(
-        f"the bundled sample {DEMO_SAMPLE.name} (CC-BY-4.0, see NOTICE) is replayed as camera "
-        f"'lobby' {how}; a customer reaches the door every 15-30 s"
+        f"the bundled samples (CC-BY-4.0, see NOTICE) are replayed {how}: {DEMO_SAMPLE.name} "
+        f"as camera 'lobby' (大堂门口: a customer reaches the door every 15-30 s) and "
+        f"{COUNTER_SAMPLE.name} as camera 'counter' (1 号柜台: a staff member's welcome "
+        "gestures and posture, 12 s)"
     )
     for line in demo_links(base, tokens):
         print(line)
@@ -94,6 +111,8 @@ DEMO = Command(
     "print the dashboard, earpiece, clips and calibration page URLs with fresh tokens. "
     "When the sample has played, the shift report (HTML and PDF) is written to DIR/reports "
     "and the coaching clips are in DIR/clips; the pages stay up until Ctrl-C (--exit: stop there). "
-    "--offline instead analyzes the sample once and writes tracks, events, an annotated "
-    "video and the clips.",
+    "A second camera, 'counter', replays a staff member at a counter (real footage of flat-hand "
+    "signs): welcome gestures and a posture lapse. "
+    "--offline instead analyzes each sample once and writes tracks, events, an annotated "
+    "video and the clips (the counter's in DIR/counter).",
 )

@@ -18,29 +18,54 @@ from etiquette.service.store.models import ROLES
 SAMPLES = Path(__file__).resolve().parent / "samples"
 DEMO_SAMPLE = SAMPLES / "intel_one_by_one.mp4"
 DEMO_CAMERA = SAMPLES / "intel_one_by_one.camera.yaml"
+# A staff member at a counter, front view: where the demo's gestures and posture happen.
+COUNTER_SAMPLE = SAMPLES / "intel_asl_counter.mp4"
+COUNTER_CAMERA = SAMPLES / "intel_asl_counter.camera.yaml"
+# The counter clips are 2 s each of real signing: a posture lapse of 1.5 s is what they show.
+DEMO_RULES = {"posture": {"max_off_s": 1.5}}
 
 
-def demo_site(data_dir: Path, port: int, speed: float = 1.0, loop: bool = True) -> SiteConfig:
-    """The sample as camera 'lobby'; its camera file is copied into the data folder, where the
-    calibration page may change it (the packaged copy stays as shipped)."""
-    camera_file = data_dir / "cameras" / "lobby.yaml"
+def _own_copy(data_dir: Path, name: str, shipped: Path) -> Path:
+    """The camera file in the data folder, where the calibration page may change it (the
+    packaged copy stays as shipped)."""
+    camera_file = data_dir / "cameras" / f"{name}.yaml"
     if not camera_file.exists():
         camera_file.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(DEMO_CAMERA, camera_file)
+        shutil.copyfile(shipped, camera_file)
+    return camera_file
+
+
+def demo_site(
+    data_dir: Path, port: int, speed: float = 1.0, loop: bool = True, counter: bool = False
+) -> SiteConfig:
+    """The sample as camera 'lobby' and, with ``counter``, a staff member at a counter as
+    camera 'counter' (always in real time: a gesture needs its frames)."""
+    cameras = [
+        {
+            "name": "lobby",
+            "display_name": "大堂门口",
+            "source": str(DEMO_SAMPLE),
+            "camera_file": str(_own_copy(data_dir, "lobby", DEMO_CAMERA)),
+            "loop": loop,
+            "replay_speed": speed,
+        }
+    ]
+    if counter:
+        cameras.append(
+            {
+                "name": "counter",
+                "display_name": "1 号柜台",
+                "source": str(COUNTER_SAMPLE),
+                "camera_file": str(_own_copy(data_dir, "counter", COUNTER_CAMERA)),
+                "loop": loop,
+            }
+        )
     return SiteConfig.model_validate(
         {
             "site": "示范支行",
-            "names": {"door_post": "门口迎宾岗"},
-            "cameras": [
-                {
-                    "name": "lobby",
-                    "display_name": "大堂门口",
-                    "source": str(DEMO_SAMPLE),
-                    "camera_file": str(camera_file),
-                    "loop": loop,
-                    "replay_speed": speed,
-                }
-            ],
+            "names": {"door_post": "门口迎宾岗", "counter_1": "1 号柜台"},
+            "cameras": cameras,
+            "rules": DEMO_RULES,
             "storage": {"data_dir": str(data_dir)},
             "server": {"host": "127.0.0.1", "port": port},
         }

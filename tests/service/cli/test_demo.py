@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -65,6 +66,11 @@ def test_demo_serves_the_sample_then_ends_with_a_report_and_clips(tmp_path: Path
     clips = sorted((tmp_path / "demo" / "clips").rglob("*.mp4"))
     assert f"{len(clips)} coaching clips in" in text
     assert len(clips) >= 4, text  # the sample's customers who are not greeted
+    with sqlite3.connect(tmp_path / "demo" / "events.db") as database:
+        counter = {
+            row[0] for row in database.execute("select type from events where camera = 'counter'")
+        }
+    assert "posture" in counter, counter  # the staff member at the counter camera
 
 
 def test_offline_demo_writes_tracks_events_and_video(tmp_path: Path) -> None:
@@ -78,3 +84,9 @@ def test_offline_demo_writes_tracks_events_and_video(tmp_path: Path) -> None:
     clips = [json.loads(line) for line in (tmp_path / "clips" / "clips.jsonl").open()]
     assert [c["reason"] for c in clips] == ["missed_greeting"] * 6
     assert all((tmp_path / "clips" / c["file"]).is_file() for c in clips)
+    counter = tmp_path / "counter"
+    acts = [json.loads(line) for line in (counter / "events.jsonl").read_text().splitlines()]
+    assert {e["type"] for e in acts} == {"welcome_gesture", "posture"}
+    assert all(e["role"] == "staff" for e in acts)
+    reasons = {json.loads(line)["reason"] for line in (counter / "clips" / "clips.jsonl").open()}
+    assert reasons == {"posture_lapse"}
