@@ -171,7 +171,23 @@ def calibrate_intrinsics(paths: list[Path], board: Board) -> IntrinsicsFit:
             f"{len(corners)} of {len(paths)} images; at least {MIN_VIEWS} are needed: check "
             "--board and take more photos with the whole board in view"
         )
+    return fit_views(views, corners, board, size)
+
+
+def fit_views(
+    views: list[ViewResult], corners: list[np.ndarray], board: Board, size: tuple[int, int]
+) -> IntrinsicsFit:
+    """Fit intrinsics to boards already found (at least MIN_VIEWS), from files or from the
+    calibration page's views alike. ``views`` lists every view tried, those whose board was
+    found (``found``) in the order of ``corners``; gross outliers are left out and named."""
     found_views = [v for v in views if v.found]
+    if len(found_views) != len(corners):
+        raise ValueError(f"{len(found_views)} views found but {len(corners)} boards given")
+    if len(corners) < MIN_VIEWS:
+        raise CalibrationError(
+            f"{len(corners)} chessboard views; at least {MIN_VIEWS} are needed",
+            f"只有 {len(corners)} 个棋盘格视角；至少需要 {MIN_VIEWS} 个",
+        )
     rms, matrix, distortion, per_view = _fit(board, corners, size)
     median = float(np.median(per_view))
     limit = max(OUTLIER_FLOOR_PX, OUTLIER_FACTOR * median)

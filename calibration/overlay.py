@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable, Mapping
 
 import cv2
 import numpy as np
@@ -22,6 +23,15 @@ MARK_COLOR = (255, 0, 255)
 SAMPLES_PER_SEGMENT = 24  # enough for lens distortion to bend a drawn line
 MAX_GRID_LINES = 200
 Outline = tuple[np.ndarray, tuple[int, int, int]]  # pixels (n, 2), BGR colour
+# Draws text on a BGR canvas at a pixel in a BGR colour (the service passes one that draws
+# Chinese with its bundled font; cv2's own draws ASCII only).
+TextWriter = Callable[[np.ndarray, str, tuple[int, int], tuple[int, int, int]], None]
+
+
+def ascii_text(
+    canvas: np.ndarray, text: str, at: tuple[int, int], color: tuple[int, int, int]
+) -> None:
+    cv2.putText(canvas, text, at, cv2.FONT_HERSHEY_SIMPLEX, 0.5, color, 1, cv2.LINE_AA)
 
 
 def visible_floor_bounds(projection: FloorProjection, size: tuple[int, int]) -> np.ndarray:
@@ -73,14 +83,13 @@ def _label(
     floor: np.ndarray,
     text: str,
     color: tuple[int, int, int],
+    write: TextWriter,
 ) -> None:
     centre = floor.mean(axis=0)[None]
     if projection.in_front(centre)[0]:
         u, v = projection.to_pixels(centre)[0]
         if np.isfinite([u, v]).all():
-            cv2.putText(
-                canvas, text, (int(u), int(v)), cv2.FONT_HERSHEY_SIMPLEX, 0.5, color, 1, cv2.LINE_AA
-            )
+            write(canvas, text, (int(u), int(v)), color)
 
 
 def grid_lines(
@@ -138,9 +147,16 @@ def measured_floor(floor: Floor, zones: FloorZones) -> np.ndarray:
 
 
 def draw_overlay(
-    image_bgr: np.ndarray, camera: CameraFile, floor: Floor, grid_m: float = 0.5
+    image_bgr: np.ndarray,
+    camera: CameraFile,
+    floor: Floor,
+    grid_m: float = 0.5,
+    write: TextWriter = ascii_text,
+    words: Mapping[str, str] | None = None,
 ) -> np.ndarray:
-    """A copy of the snapshot with the floor grid, zones, door line and marks."""
+    """A copy of the snapshot with the floor grid, zones, door line and marks; labels are
+    ``words`` for "door" and "queue" and the zones' names (as they are without)."""
+    said = dict(words or {})
     canvas = image_bgr.copy()
     projection = FloorProjection.from_camera(camera, floor)
     zones = FloorZones(camera.zones)
@@ -153,14 +169,15 @@ def draw_overlay(
         _polyline(canvas, projection, arrival, ARRIVAL_COLOR, 2, closed=True)
     if zones.door is not None:
         _polyline(canvas, projection, np.array([zones.door.a, zones.door.b]), DOOR_COLOR, 3)
-        _label(canvas, projection, np.array([zones.door.a, zones.door.b]), "door", DOOR_COLOR)
+        door = np.array([zones.door.a, zones.door.b])
+        _label(canvas, projection, door, said.get("door", "door"), DOOR_COLOR, write)
     for polygons, color in ((zones.posts, POST_COLOR), (zones.counters, COUNTER_COLOR)):
         for name, polygon in polygons.items():
             _polyline(canvas, projection, polygon, color, 2, closed=True)
-            _label(canvas, projection, polygon, name, color)
+            _label(canvas, projection, polygon, said.get(name, name), color, write)
     if zones.queue is not None:
         _polyline(canvas, projection, zones.queue, QUEUE_COLOR, 2, closed=True)
-        _label(canvas, projection, zones.queue, "queue", QUEUE_COLOR)
+        _label(canvas, projection, zones.queue, said.get("queue", "queue"), QUEUE_COLOR, write)
     for mark in floor.points:
         cv2.circle(canvas, (round(mark.u), round(mark.v)), 5, MARK_COLOR, 1, cv2.LINE_AA)
         fitted = projection.to_pixels(np.array([[mark.x, mark.y]]))[0]

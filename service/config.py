@@ -119,6 +119,33 @@ class PromptConfig(Settings):
     voice: str = Field("cmn", description="espeak-ng voice for the prompts (cmn: Mandarin).")
 
 
+class ReportTargets(Settings):
+    """What the branch aims for; reports show each figure beside its target."""
+
+    on_time_rate: float = Field(
+        0.9,
+        ge=0,
+        le=1,
+        title="及时迎宾目标 On-time greeting target",
+        description="Share of judged greeting opportunities greeted on time that the branch aims for (0.9: 90%).",
+    )
+    bows_to_standard_rate: float = Field(
+        0.9,
+        ge=0,
+        le=1,
+        title="鞠躬达标目标 Bows-to-standard target",
+        description="Share of staff bows within the standard depth that the branch aims for (0.9: 90%).",
+    )
+
+
+class ReportConfig(Settings):
+    targets: ReportTargets = Field(
+        default_factory=ReportTargets,
+        title="目标 Targets",
+        description="The targets reports compare the figures with.",
+    )
+
+
 class SiteConfig(Settings):
     """A branch: what the service runs."""
 
@@ -163,6 +190,11 @@ class SiteConfig(Settings):
     calibration: FitGate = Field(
         default_factory=FitGate,
         description="How far off a floor mark may be when a camera is calibrated on the calibration page.",
+    )
+    reports: ReportConfig = Field(
+        default_factory=ReportConfig,
+        title="报告 Reports",
+        description="What the post-shift reports compare the figures with.",
     )
     mqtt: MqttConfig | None = Field(
         None, description="Also publish prompts and events to an MQTT broker."

@@ -17,10 +17,13 @@ from fastapi import FastAPI
 from etiquette.calibration.camera_file import load_camera
 from etiquette.service.api.app import create_app
 from etiquette.service.api.calibration import add_calibration_routes
+from etiquette.service.api.calibration_lens import add_lens_routes
 from etiquette.service.api.clips import add_clip_routes, clear_exports
+from etiquette.service.api.home import add_home
 from etiquette.service.api.live import add_live_routes
 from etiquette.service.api.log_redaction import SHUTDOWN_TIMEOUT_S, uvicorn_log_config
 from etiquette.service.api.site import site_router
+from etiquette.service.api.today import today_router
 from etiquette.service.cameras.event_keeper import EventKeeper
 from etiquette.service.cameras.runner import SpawnRunner, spawn_runner
 from etiquette.service.cameras.supervisor import Supervisor
@@ -118,9 +121,12 @@ def build_service(site: SiteConfig, spawn: SpawnRunner = spawn_runner) -> Servic
     app.router.lifespan_context = lifespan
     live.posts = sorted(site_posts(site))
     app.include_router(site_router(site))  # before add_live_routes' /web/{name}
+    app.include_router(today_router(site))
     add_live_routes(app, hub, audio_dir, live)
     add_calibration_routes(app, site, live, supervisor)
+    add_lens_routes(app, site, live, supervisor)
     add_clip_routes(app, site, store)
+    add_home(app)
     clear_exports(site)
     return Service(app, store, supervisor, hub)
 

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import time
 from typing import Annotated, Any, Literal
-from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from fastapi.responses import PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import MutableHeaders
@@ -25,7 +23,7 @@ from etiquette.rules.events import EventType
 from etiquette.service.config import SiteConfig
 from etiquette.service.live.state import CameraHealth, LiveState
 from etiquette.service.reports.render import MEDIA_TYPES, Format, render
-from etiquette.service.reports.shift import shift_report
+from etiquette.service.reports.shift import attributed_post, shift_report
 from etiquette.service.store.events import EventStore, StoredEvent, TokenInfo
 from etiquette.service.store.models import Role
 
@@ -77,6 +75,17 @@ def _token(request: Request, in_url: bool) -> str | None:
     return _bearer(request) or (in_query or None)
 
 
+NO_VALID_TOKEN = "a valid token is needed: Authorization: Bearer TOKEN"
+
+
+class RoleRefused(HTTPException):
+    """403: the token's role may not; which roles may is kept, for a sentence a person reads."""
+
+    def __init__(self, role: str, needed: tuple[str, ...]) -> None:
+        super().__init__(403, f"a {role} token may not do this; needs {' or '.join(needed)}")
+        self.role, self.needed = role, needed
+
+
 def authorised(*roles: Role, in_url: bool = False) -> Any:
     """A dependency: the caller's token, which must carry one of ``roles``; with ``in_url``
     it may also come as ``?token=`` (only for what a browser loads by URL)."""
@@ -86,15 +95,9 @@ def authorised(*roles: Role, in_url: bool = False) -> Any:
         store: EventStore = request.app.state.store
         info = store.token_role(token) if token else None
         if info is None:
-            raise HTTPException(
-                401,
-                "a valid token is needed: Authorization: Bearer TOKEN",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
+            raise HTTPException(401, NO_VALID_TOKEN, headers={"WWW-Authenticate": "Bearer"})
         if info.role not in roles:
-            raise HTTPException(
-                403, f"a {info.role} token may not do this; needs {' or '.join(roles)}"
-            )
+            raise RoleRefused(info.role, roles)
         return info
 
     return Depends(check)
@@ -148,7 +151,7 @@ def create_app(site: SiteConfig, store: EventStore, live: LiveState) -> FastAPI:
         version="1",
         description="Service-etiquette monitor for bank branches: cameras, events, live status.",
         openapi_url=None,  # served below, behind a token like everything else
-        docs_url=None,
+        docs_url=None,  # /docs and /redoc: home.py, with the packaged assets
         redoc_url=None,
     )
     app.state.store, app.state.live, app.state.site = store, live, site
@@ -157,13 +160,6 @@ def create_app(site: SiteConfig, store: EventStore, live: LiveState) -> FastAPI:
     @app.get("/openapi.json", include_in_schema=False)
     def openapi(_: UrlViewer) -> dict[str, Any]:
         return app.openapi()
-
-    @app.get("/docs", include_in_schema=False)
-    def docs(_: UrlViewer, request: Request) -> HTMLResponse:
-        token = quote(_token(request, in_url=True) or "", safe="")
-        return get_swagger_ui_html(
-            openapi_url=f"/openapi.json?token={token}", title="etiquette-monitor API"
-        )
 
     @app.get(
         "/health",
@@ -218,6 +214,17 @@ def create_app(site: SiteConfig, store: EventStore, live: LiveState) -> FastAPI:
         """Stored events, filtered by time, type, camera and post, oldest first."""
         if since is not None and until is not None and until < since:
             return []  # an empty interval holds no events
+        if post is not None and post == site.rules.greeting.door_post:
+            # Greetings are stored without a post and count for the door post (as in reports).
+            found = store.events(
+                since=since,
+                until=until,
+                types=type,
+                camera=camera,
+                after_id=after_id,
+                limit=1_000_000,
+            )
+            return [e for e in found if attributed_post(e, post) == post][:limit]
         return store.events(
             since=since,
             until=until,
@@ -260,7 +267,8 @@ def create_app(site: SiteConfig, store: EventStore, live: LiveState) -> FastAPI:
                 ]
             )
         built = shift_report(store, site, start, end, post)
-        return Response(render(built, format), media_type=MEDIA_TYPES[format])
+        body = render(built, format, base_url=site.server.public_url())
+        return Response(body, media_type=MEDIA_TYPES[format])
 
     @app.get("/api/me", response_model=TokenInfo, responses=UNAUTHORISED, tags=["service"])
     def me(token: Annotated[TokenInfo, authorised("admin", "viewer", "earpiece")]) -> TokenInfo:

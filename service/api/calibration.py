@@ -26,7 +26,7 @@ from etiquette.calibration.errors import CalibrationError, Note
 from etiquette.calibration.fit_gate import gated_fit
 from etiquette.calibration.floor_fit import with_floor
 from etiquette.calibration.image_size import fit_to_frames, scaled_note
-from etiquette.service.api.app import Admin, Problem, UrlAdmin
+from etiquette.service.api.app import Admin, Problem
 from etiquette.service.api.calibration_models import (
     CalibrationProblem,
     CalibrationRequest,
@@ -143,7 +143,7 @@ def add_calibration_routes(
         supervisor.reload(camera_config.model_copy(update={"camera_file": path}))
 
     @app.get("/calibrate", response_class=HTMLResponse, tags=["pages"])
-    def calibrate_page(_: UrlAdmin) -> HTMLResponse:
+    def calibrate_page() -> HTMLResponse:
         """Click floor marks on a snapshot, type their metres, draw the door and zones."""
         return page("calibrate.html")
 

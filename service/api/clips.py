@@ -27,6 +27,7 @@ from etiquette.service.api.app import (
     UrlViewer,
     Viewer,
 )
+from etiquette.service.api.clip_review import ClipView, add_review_routes, clip_views
 from etiquette.service.api.pages import page
 from etiquette.service.clips.retention import write_training_marker
 from etiquette.service.config import SiteConfig
@@ -96,20 +97,27 @@ def add_clip_routes(app: FastAPI, site: SiteConfig, store: EventStore) -> None:
         return clip
 
     @app.get("/clips", response_class=HTMLResponse, tags=["pages"])
-    def clips_page(_: UrlViewer) -> HTMLResponse:
-        """The trainer's page: browse, play, keep for training, export (?token= viewer)."""
+    def clips_page() -> HTMLResponse:
+        """The trainer's page: browse, play, keep for training, export (viewer)."""
         return page("clips.html")
 
     @app.get("/report", response_class=HTMLResponse, tags=["pages"])
-    def report_page(_: UrlViewer) -> HTMLResponse:
+    def report_page() -> HTMLResponse:
         """The manager's page: pick a shift, read its report, download PDF/CSV/JSON."""
         return page("report.html")
 
-    @app.get("/api/clips", response_model=list[StoredClip], responses=UNAUTHORISED, tags=["clips"])
+    @app.get("/api/clips", response_model=list[ClipView], responses=UNAUTHORISED, tags=["clips"])
     def clips(
         _: Viewer,
         camera: Annotated[str | None, Query(max_length=64)] = None,
         reason: Annotated[list[ClipReason] | None, Query()] = None,
+        post: Annotated[
+            list[Annotated[str, Field(max_length=64)]] | None,
+            Query(max_length=50, description="The staff post (door post, desk) by id."),
+        ] = None,
+        verdict: Annotated[
+            list[Annotated[str, Field(max_length=32)]] | None, Query(max_length=20)
+        ] = None,
         since: Annotated[
             float | None, Query(ge=0, le=MAX_TIME, description="Event start from (epoch s).")
         ] = None,
@@ -118,16 +126,20 @@ def add_clip_routes(app: FastAPI, site: SiteConfig, store: EventStore) -> None:
         ] = None,
         training: Annotated[bool | None, Query(description="Only kept (or not kept).")] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    ) -> list[StoredClip]:
-        """Coaching clips, newest first, filtered by camera, reason, time and training mark."""
-        return store.clips.find(
+    ) -> list[ClipView]:
+        """Coaching clips, newest first, filtered by camera, reason, post, verdict, time and
+        training mark; each with its trainer's note and reviewed mark."""
+        found = store.clips.find(
             camera=camera,
             reasons=reason,
+            posts=post,
+            verdicts=verdict,
             since=since,
             until=until,
             training=training,
             limit=limit,
         )
+        return clip_views(store, found)
 
     @app.get(
         "/api/clips/export.zip",
@@ -161,10 +173,12 @@ def add_clip_routes(app: FastAPI, site: SiteConfig, store: EventStore) -> None:
             background=BackgroundTask(path.unlink, missing_ok=True),
         )
 
-    @app.get("/api/clips/{clip_id}", response_model=StoredClip, responses=NOT_FOUND, tags=["clips"])
-    def clip(clip_id: RowId, _: Viewer) -> StoredClip:
-        """One clip's index entry."""
-        return one(clip_id)
+    @app.get("/api/clips/{clip_id}", response_model=ClipView, responses=NOT_FOUND, tags=["clips"])
+    def clip(clip_id: RowId, _: Viewer) -> ClipView:
+        """One clip's index entry, note and reviewed mark."""
+        return clip_views(store, [one(clip_id)])[0]
+
+    add_review_routes(app, store, one, lambda found: clip_file(site, found))
 
     @app.get(
         "/api/clips/{clip_id}/video",

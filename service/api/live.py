@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import FastAPI, HTTPException, Query, WebSocket, WebSocketDisconnect
+from fastapi import FastAPI, HTTPException, Query, Request, WebSocket
 from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
 
-from etiquette.service.api.app import NOT_FOUND, UNAUTHORISED, UrlViewer, authorised
+from etiquette.service.api.app import NOT_FOUND, UNAUTHORISED, UrlViewer, _token, authorised
+from etiquette.service.api.earpiece import (
+    Listening,
+    add_manifest_route,
+    as_text,
+    post_cameras,
+    refusal,
+    serve_socket,
+)
 from etiquette.service.api.pages import WEB, page
-from etiquette.service.live.hub import Hub, LiveMessage
+from etiquette.service.live.hub import Hub
 from etiquette.service.live.speech import mime_type
 from etiquette.service.live.state import LiveState
 from etiquette.service.store.events import EventStore, TokenInfo
@@ -27,6 +34,12 @@ PAGE_ASSETS = {
     "calibrate-text.js": "text/javascript",
     "calibrate-draw.js": "text/javascript",
     "calibrate-live.js": "text/javascript",
+    "calibrate-lens.js": "text/javascript",
+    "dashboard.js": "text/javascript",
+    "clips.js": "text/javascript",
+    "earpiece.js": "text/javascript",
+    "earpiece-192.png": "image/png",
+    "earpiece-512.png": "image/png",
 }
 MJPEG_EVERY_S = 0.25
 HEARTBEAT_S = 10.0  # an event stream writes at least this often, to notice a client gone
@@ -36,11 +49,10 @@ Listener = Annotated[TokenInfo, authorised(*LISTENERS)]
 UrlListener = Annotated[TokenInfo, authorised(*LISTENERS, in_url=True)]  # also ?token=
 
 
-def _as_text(message: LiveMessage) -> str:
-    return json.dumps(message.model_dump(mode="json"), ensure_ascii=False)
-
-
 def add_live_routes(app: FastAPI, hub: Hub, audio_dir: Path, live: LiveState) -> None:
+    posts_cameras = post_cameras(app.state.site)
+    add_manifest_route(app)
+
     @app.get("/web/{name}", include_in_schema=False)
     def page_asset(name: str) -> FileResponse:
         """The pages' scripts (no token: they hold no data)."""
@@ -50,13 +62,13 @@ def add_live_routes(app: FastAPI, hub: Hub, audio_dir: Path, live: LiveState) ->
         return FileResponse(WEB / name, media_type=media_type)
 
     @app.get("/earpiece", response_class=HTMLResponse, tags=["pages"])
-    def earpiece_page(_: UrlListener) -> HTMLResponse:
-        """The page a staff phone opens (?token= an earpiece token)."""
+    def earpiece_page() -> HTMLResponse:
+        """The page a staff phone opens (signed in with an earpiece token)."""
         return page("earpiece.html")
 
     @app.get("/dashboard", response_class=HTMLResponse, tags=["pages"])
-    def dashboard_page(_: UrlViewer) -> HTMLResponse:
-        """The manager's live view and today's events (?token= a viewer token)."""
+    def dashboard_page() -> HTMLResponse:
+        """The manager's live view and today's events (signed in with a viewer token)."""
         return page("dashboard.html")
 
     @app.get("/api/posts", response_model=list[str], tags=["live"])
@@ -120,43 +132,51 @@ def add_live_routes(app: FastAPI, hub: Hub, audio_dir: Path, live: LiveState) ->
         tags=["live"],
     )
     async def live_stream(
-        _: UrlListener, post: Annotated[str | None, Query(max_length=64)] = None
+        _: UrlListener, request: Request, post: Annotated[str | None, Query(max_length=64)] = None
     ) -> StreamingResponse:
         """Server-Sent Events: the last prompts, then each new prompt, warning and event (token
-        also as ?token=, for an EventSource)."""
+        also as ?token=, for an EventSource); a token revoked meanwhile ends the stream with an
+        event "refused" (its data the close code, 4401)."""
+        token, store = _token(request, in_url=True), request.app.state.store
 
         async def stream() -> AsyncIterator[str]:
             async for message in hub.listen(post, idle_s=HEARTBEAT_S):
-                yield ": heartbeat\n\n" if message is None else f"data: {_as_text(message)}\n\n"
+                if message is not None:
+                    yield f"data: {as_text(message)}\n\n"
+                    continue
+                code = await asyncio.to_thread(refusal, store, token)
+                if code is not None:
+                    yield f"event: refused\ndata: {code}\n\n"
+                    return
+                yield ": heartbeat\n\n"
 
         return StreamingResponse(
             stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
         )
 
     @app.websocket("/ws/live")
-    async def live_socket(websocket: WebSocket, post: str | None = None) -> None:
+    async def live_socket(
+        websocket: WebSocket,
+        post: str | None = None,
+        after_id: int | None = None,
+        status: bool = False,
+    ) -> None:
         """The same messages over a WebSocket (token as ?token=; without a valid one the
-        handshake is refused with HTTP 403)."""
+        handshake is refused with HTTP 403, and a token revoked meanwhile closes the socket
+        with code 4401). With ``after_id`` (the last event the client has) only later
+        messages are replayed; with ``status=1`` a status message (server time, the post's
+        cameras) comes first, every few seconds and at each camera change."""
         store: EventStore = websocket.app.state.store
         token = websocket.query_params.get("token")
-        info = store.token_role(token) if token else None
-        if info is None or info.role not in LISTENERS:
-            await websocket.close(code=4401 if info is None else 4403)
+        code = refusal(store, token)
+        if code is not None:
+            await websocket.close(code=code)
             return
         await websocket.accept()
-        sending = asyncio.create_task(_send_messages(websocket, hub, post))
-        try:
-            # The client says nothing; its receive ends when it leaves, and so do we.
-            while (await websocket.receive())["type"] != "websocket.disconnect":
-                pass
-        finally:
-            sending.cancel()
+        cameras = posts_cameras.get(post) if post else None
 
+        async def refused() -> int | None:
+            return await asyncio.to_thread(refusal, store, token)
 
-async def _send_messages(websocket: WebSocket, hub: Hub, post: str | None) -> None:
-    try:
-        async for message in hub.listen(post):
-            if message is not None:
-                await websocket.send_text(_as_text(message))
-    except (WebSocketDisconnect, RuntimeError):  # closed meanwhile
-        return
+        listening = Listening(post, after_id, cameras, status)
+        await serve_socket(websocket, hub, live, listening, refused)

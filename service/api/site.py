@@ -7,11 +7,12 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 
 from etiquette.service.api.app import UNAUTHORISED, authorised
 from etiquette.service.config import SiteConfig
+from etiquette.service.media.fonts import FONT_FILE
 from etiquette.service.store.events import TokenInfo
 from etiquette.service.store.models import ROLES
 from etiquette.service.vocabulary import Language, as_javascript
@@ -38,6 +39,14 @@ def site_router(site: SiteConfig) -> APIRouter:
     def vocabulary_script() -> Response:
         """The catalogue of words (no token: it holds no data)."""
         return Response(vocabulary, media_type="text/javascript")
+
+    @router.get("/web/font.otf", include_in_schema=False)
+    def font() -> FileResponse:
+        """The bundled Chinese font, for a browser with none of its own (no token: no data;
+        a browser keeps it a week, it changes only with the product)."""
+        return FileResponse(
+            FONT_FILE, media_type="font/otf", headers={"Cache-Control": "public, max-age=604800"}
+        )
 
     @router.get("/api/site", response_model=SiteView, responses=UNAUTHORISED, tags=["service"])
     def site_view(_: SignedIn) -> SiteView:

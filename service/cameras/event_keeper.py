@@ -67,6 +67,7 @@ class EventKeeper:
         if self.voice is not None:
             for text in (self.site.rules.greeting.prompt_text, WARNING_TEXT):
                 self._audio_url(text)
+            self.hub.prompt_audio_url = self._audio_url(self.site.rules.greeting.prompt_text)
 
     def close(self) -> None:
         """Store what still waits, and spill the rest to disk."""

@@ -20,7 +20,7 @@ from etiquette.service.cameras.camera_fit import FramesCamera
 from etiquette.service.cameras.scene import scene_context
 from etiquette.service.config import CameraConfig
 from etiquette.service.live.state import PersonOnFloor
-from etiquette.service.media.drawing import draw_captions, draw_outlines, draw_people
+from etiquette.service.media.drawing import annotate
 from etiquette.vision.config import PerceptionConfig
 from etiquette.vision.frame import FrameResult
 from etiquette.vision.pipeline import OnnxPerception
@@ -70,10 +70,8 @@ def build_pipeline(
 def live_view(
     image: np.ndarray, result: FrameResult, pipeline: Pipeline, captions: list[str]
 ) -> bytes:
-    """The annotated picture for the dashboard: skeletons, ids, zones and recent verdicts."""
-    canvas = draw_people(image, result)
-    draw_outlines(canvas, pipeline.outlines)
-    draw_captions(canvas, captions[-4:])
+    """The annotated picture for the dashboard: skeletons, roles, zones and recent verdicts."""
+    canvas = annotate(image, result, None, captions[-4:], pipeline.outlines).canvas
     bgr = cv2.cvtColor(canvas, cv2.COLOR_RGB2BGR)
     scale = LIVE_VIEW_WIDTH / bgr.shape[1]
     if scale < 1:

@@ -39,6 +39,7 @@ from etiquette.service.cameras.process import (
     start_without_interrupts,
     stop_with_parent,
 )
+from etiquette.service.clips.captions import caption
 from etiquette.service.clips.config import ClipConfig
 from etiquette.service.clips.recorder import ClipRecorder, ClipWriter
 from etiquette.service.config import CameraConfig
@@ -124,10 +125,7 @@ Message = HealthMessage | EventMessage | FrameMessage | ClipMessage | ClipPauseM
 
 
 def _caption(event: Event) -> str:
-    verdict = f" {event.verdict}" if event.verdict else ""
-    peak = getattr(event.values, "peak_deg", None)
-    depth = f" {peak:.0f} deg" if isinstance(peak, float) else ""
-    return f"#{event.track} {event.type}{depth}{verdict}"
+    return caption(event)  # the clips' own words: a person reads both
 
 
 def _post_of(event: Event) -> str | None:
@@ -157,7 +155,13 @@ def _recorder(
         return f"{camera.name}/{time.strftime('%Y-%m-%d', time.localtime(start))}"
 
     return ClipRecorder(
-        ClipWriter(clips.folder, pipeline.outlines, clips.config.min_free_mb, by_camera_and_day),
+        ClipWriter(
+            clips.folder,
+            pipeline.outlines,
+            clips.config.min_free_mb,
+            by_camera_and_day,
+            pipeline.engine.config.greeting.door_post,
+        ),
         face_blurrer(clips.config.blur_staff),
         clips.config,
         on_clip=lambda clip: _send(out, ClipMessage(camera.name, clip)),

@@ -126,6 +126,8 @@ class Supervisor:
                 runner.process.terminate()
         for thread in self._threads:
             thread.join(timeout=STOP_WAIT_S)
+        for name in list(self.live.cameras):  # the service stopping: no picture until it is back
+            self._record_status(HealthMessage(name, False, 0.0, 0, None, "service stopped"))
         self.events.close()
         # Their queues and flags are semaphores: let go of them now, or the exit warns that
         # they "leaked".
@@ -267,6 +269,14 @@ class Supervisor:
                 return
         metrics.CLIPS_DELETED.inc(result.deleted)
 
+    def _record_status(self, message: HealthMessage) -> None:
+        # Online since its frame; offline since its last frame (when it went dark), else now.
+        at = message.last_frame_at or time.time()
+        try:
+            self.store.camera_status.record(message.camera, at, message.online, message.error)
+        except Exception as error:  # a database hiccup (a full disk) must not stop the cameras
+            log.warning("camera %s: its status change was not stored (%s)", message.camera, error)
+
     def _health(self, message: HealthMessage) -> None:
         previous = self.live.cameras.get(message.camera)
         dropped = (
@@ -286,6 +296,8 @@ class Supervisor:
                 clips_paused=previous.clips_paused if previous else None,
             )
         )
+        if previous is None or previous.online != message.online:  # reports' camera uptime
+            self._record_status(message)
         problem = message.problem and f"camera {message.camera}: {message.problem}"
         self.live.set_problem(f"camera {message.camera}", problem)  # in /health until fixed
         metrics.CAMERA_ONLINE.labels(message.camera).set(1 if message.online else 0)

@@ -28,6 +28,8 @@ from etiquette.calibration.overlay import draw_overlay
 from etiquette.calibration.projection import FloorProjection
 from etiquette.service.cli.arg_types import positive_centimetres, positive_metres
 from etiquette.service.cli.commands import Command, CommandGroup
+from etiquette.service.media.drawing import draw_text
+from etiquette.service.vocabulary import label
 
 
 def _pair(text: str, flag: str) -> np.ndarray:
@@ -122,11 +124,32 @@ def cmd_floor(args: argparse.Namespace) -> int:
     return 0
 
 
+def _chinese_text(
+    canvas: np.ndarray, text: str, at: tuple[int, int], color: tuple[int, int, int]
+) -> None:
+    # A dark shadow keeps the label readable over its own coloured line and the grid.
+    x, y = at[0], at[1] - 24
+    for dx, dy in ((-1, 0), (1, 0), (0, -1), (0, 1), (1, 1)):
+        draw_text(canvas, text, (x + dx, y + dy), 16, (0, 0, 0))
+    draw_text(canvas, text, (x, y), 16, color)
+
+
+def _zone_words(camera: CameraFile) -> dict[str, str]:
+    """Labels for the check picture, Chinese first: 门线 door, 岗位 door_post, ..."""
+    words = {key: f"{label('zone', key)} {label('zone', key, 'en')}" for key in ("door", "queue")}
+    for kind, names in (("post", camera.zones.posts), ("counter", camera.zones.counters)):
+        for name in names:
+            words[name] = f"{label('zone', kind)} {name}"
+    return words
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     camera, floor = _camera_with_floor(args)
     image = _read_image(Path(args.image))
     _check_size(camera, image, Path(args.image))
-    overlay = draw_overlay(image, camera, floor, grid_m=args.grid)
+    overlay = draw_overlay(
+        image, camera, floor, grid_m=args.grid, write=_chinese_text, words=_zone_words(camera)
+    )
     out = Path(args.out)
     try:
         written = cv2.imwrite(str(out), overlay)

@@ -130,9 +130,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     with _store(site) as store:
         report = shift_report(store, site, start, end, args.post)
     out = Path(args.out)
-    out.write_bytes(render(report, args.format))
+    out.write_bytes(render(report, args.format, base_url=site.server.public_url()))
     print(
-        f"wrote {out}: {report.events} events, {report.arrivals} arrivals, "
+        f"wrote {out}: {report.events} events, {report.arrivals} arrivals "
+        f"({report.account.judged} judged, {report.account.on_time} on time), "
         f"{len(report.bow_depths)} bows" + (" (no events in this shift)" if report.empty else "")
     )
     return 0

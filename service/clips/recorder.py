@@ -23,9 +23,11 @@ import numpy as np
 
 from etiquette.calibration.overlay import Outline
 from etiquette.rules.engine import PersonRules
-from etiquette.rules.events import BowValues, Event, Phase, PostureValues
+from etiquette.rules.events import Event, Phase
+from etiquette.service.clips.captions import caption, person_labels
 from etiquette.service.clips.config import ALL_REASONS, ClipConfig
-from etiquette.service.media.drawing import draw_captions, draw_outlines, draw_people
+from etiquette.service.clips.posters import poster_path, write_poster
+from etiquette.service.media.drawing import annotate
 from etiquette.service.media.privacy import FaceBlurrer
 from etiquette.service.media.video import Mp4Writer
 from etiquette.service.store.models import ClipReason, NewClip
@@ -64,19 +66,9 @@ def wanted(event: Event, reasons: list[ClipReason] | None = None) -> ClipReason 
 
 
 def describe(event: Event) -> str:
-    """One line for the clip: what happened, the measured value and the verdict."""
-    values = event.values
-    if isinstance(values, BowValues):
-        what = f"bow {values.peak_deg:.0f} deg"
-    elif isinstance(values, PostureValues):
-        what = f"posture off {values.off_s:.0f} s: {', '.join(values.reasons)}"
-    elif event.type == "greeting_missed":
-        what = "customer not greeted"
-    else:
-        latency = getattr(values, "latency_s", None)
-        what = f"greeting after {latency:.1f} s" if isinstance(latency, float) else event.type
-    verdict = f" - {event.verdict}" if event.verdict else ""
-    return f"#{event.track} {what}{verdict}"
+    """One line for the clip, as drawn on it and listed: who, what, the measured value and
+    the verdict, in the product's words (see captions.py)."""
+    return caption(event)
 
 
 def with_roles(people: People, rules: dict[int, PersonRules]) -> People:
@@ -88,16 +80,6 @@ def with_roles(people: People, rules: dict[int, PersonRules]) -> People:
         dtype=np.int8,
     )
     return dataclasses.replace(people, roles=roles)
-
-
-def person_labels(people: dict[int, PersonRules]) -> dict[int, str]:
-    """Role per track, and for staff the trunk angle (their bows are what is coached)."""
-    labels = {}
-    for track, person in people.items():
-        role = person.role.name.lower()
-        staff = person.role == Role.STAFF and person.trunk_deg is not None
-        labels[track] = f"{role} {person.trunk_deg:.0f} deg" if staff else role
-    return labels
 
 
 @dataclass(frozen=True)
@@ -130,6 +112,9 @@ class ClipWriter:
     outlines: list[Outline]
     min_free_mb: float
     subfolder: Callable[[float], str] = lambda _start: ""
+    # The door post's id: a greeting (or a missed one) belongs to it, and trainers filter
+    # clips by post.
+    greeting_post: str | None = None
 
     def write(self, clip: PendingClip) -> NewClip:
         """Write the file (via a temporary name, so a half-written clip is never seen)."""
@@ -145,18 +130,26 @@ class ClipWriter:
             )
         partial = path.with_suffix(".part.mp4")
         caption = [describe(clip.event)]
+        moment = _nearest(clip.frames, clip.event.start)
         try:
             writer = Mp4Writer(partial, NOMINAL_FPS, threads=ENCODER_THREADS)
             try:
                 for kept in clip.frames:
-                    writer.write(self._picture(kept, caption), kept.timestamp)
+                    picture = self._picture(kept, caption)
+                    if kept is moment:  # the poster: what the list shows before playing
+                        write_poster(picture, poster_path(path))
+                    writer.write(picture, kept.timestamp)
             finally:
                 writer.close()
             os.replace(partial, path)
         except BaseException:
             partial.unlink(missing_ok=True)
+            poster_path(path).unlink(missing_ok=True)
             raise
         event = clip.event
+        post = getattr(event.values, "post", None)
+        if post is None and event.type in ("greeting", "greeting_missed"):
+            post = self.greeting_post
         first, last = clip.frames[0].timestamp, clip.frames[-1].timestamp
         return NewClip(
             reason=clip.reason,
@@ -164,7 +157,7 @@ class ClipWriter:
             track=event.track,
             role=event.role,
             verdict=event.verdict,
-            post=getattr(event.values, "post", None),
+            post=post,
             event_start=event.start,
             clip_start=first,
             duration_s=round(last - first, 3),
@@ -173,15 +166,17 @@ class ClipWriter:
             summary=caption[0],
         )
 
-    def _picture(self, kept: KeptFrame, caption: list[str]) -> np.ndarray:
+    def _picture(self, kept: KeptFrame, lines: list[str]) -> np.ndarray:
         bgr = cv2.imdecode(np.frombuffer(kept.jpeg, np.uint8), cv2.IMREAD_COLOR)
         if bgr is None:  # our own JPEG: cannot happen short of memory corruption
             raise ValueError("a kept frame could not be decoded")
         rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-        canvas = draw_people(rgb, kept.result, kept.labels, faces=False)
-        draw_outlines(canvas, self.outlines)
-        draw_captions(canvas, caption)
-        return canvas
+        return annotate(rgb, kept.result, kept.labels, lines, self.outlines, faces=False).canvas
+
+
+def _nearest(frames: list[KeptFrame], moment: float) -> KeptFrame | None:
+    """The kept frame closest to ``moment`` (the event's start)."""
+    return min(frames, key=lambda kept: abs(kept.timestamp - moment), default=None)
 
 
 def _file_name(clip: PendingClip) -> str:

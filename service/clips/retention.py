@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from etiquette.service.clips.config import ClipConfig
+from etiquette.service.clips.posters import poster_path
 from etiquette.service.store.clips import ClipIndex
 from etiquette.service.store.models import StoredClip
 
@@ -77,6 +78,7 @@ def _delete_file(folder: Path, clip: StoredClip) -> int:
     try:
         size = path.stat().st_size
         path.unlink()
+        poster_path(path).unlink(missing_ok=True)  # a poster is nothing without its clip
     except FileNotFoundError:  # already gone (deleted by hand): forget it all the same
         return 0
     except OSError as error:  # the next sweep tries again; the other files still go
@@ -114,6 +116,7 @@ def sweep_orphans(index: ClipIndex, folder: Path, now: float | None = None) -> i
     for path in orphans:
         try:
             path.unlink()
+            poster_path(path).unlink(missing_ok=True)
         except OSError:  # gone meanwhile, or not ours to delete: leave it
             continue
         swept += 1

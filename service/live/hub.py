@@ -40,6 +40,8 @@ class Hub:
     loop: asyncio.AbstractEventLoop | None = None
     subscribers: list[tuple[str | None, asyncio.Queue[LiveMessage]]] = field(default_factory=list)
     recent: deque[LiveMessage] = field(default_factory=lambda: deque(maxlen=RECENT))
+    # The greeting prompt's audio once rendered: an earpiece's test sound plays the real voice.
+    prompt_audio_url: str | None = None
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
@@ -56,18 +58,23 @@ class Hub:
                 _offer(queue, message)
 
     async def listen(
-        self, post: str | None, replay: bool = True, idle_s: float | None = None
+        self,
+        post: str | None,
+        replay: bool = True,
+        idle_s: float | None = None,
+        after_id: int | None = None,
     ) -> AsyncGenerator[LiveMessage | None, None]:
-        """The recent messages for ``post`` (if ``replay``), then each new one; None after
-        each ``idle_s`` without one (a heartbeat: a stream learns that its client left only
-        when it writes). Registering and replaying happen in the loop's thread, so nothing
-        published meanwhile is lost."""
+        """The recent messages for ``post`` (if ``replay``; with ``after_id``, only those
+        stored after that event: a reconnecting earpiece asks for what it missed), then each
+        new one; None after each ``idle_s`` without one (a heartbeat: a stream learns that its
+        client left only when it writes). Registering and replaying happen in the loop's
+        thread, so nothing published meanwhile is lost."""
         queue: asyncio.Queue[LiveMessage] = asyncio.Queue(QUEUE_SIZE)
         entry = (post, queue)
         self.subscribers.append(entry)
         if replay:
             for message in list(self.recent):
-                if _for(post, message):
+                if _for(post, message) and _missed(after_id, message):
                     _offer(queue, message)
         try:
             while True:
@@ -82,6 +89,12 @@ class Hub:
 def _for(post: str | None, message: LiveMessage) -> bool:
     """Everything for a listener without a post; for a post, its own and unaddressed ones."""
     return post is None or message.post in (None, post)
+
+
+def _missed(after_id: int | None, message: LiveMessage) -> bool:
+    """Stored after ``after_id``; one the database had refused (no id yet) cannot be placed
+    and is sent again (the page recognises it by its capture time)."""
+    return after_id is None or message.event_id is None or message.event_id > after_id
 
 
 def _offer(queue: asyncio.Queue[LiveMessage], message: LiveMessage) -> None:

@@ -96,7 +96,7 @@ def write_demo_report(site: SiteConfig, store: EventStore, start: float, end: fl
     written = []
     for form in formats:
         path = folder / f"report-{stamp}.{form}"
-        path.write_bytes(render(report, form))
+        path.write_bytes(render(report, form, base_url=site.server.public_url()))
         written.append(path)
     return written
 

@@ -4,13 +4,28 @@ to coach; built by ``shift.py``, rendered by ``render.py``."""
 from __future__ import annotations
 
 import statistics
-from datetime import datetime
+from datetime import datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from etiquette.service.reports.arrivals import ArrivalAccount
 from etiquette.service.reports.posture import PosturePeriod, PostureTimeline
+from etiquette.service.reports.trends import TrendRow
+from etiquette.service.reports.uptime import CameraUptime
 
 HISTOGRAM_EDGES = (0, 5, 10, 15, 20, 25, 30, 40, 60, 90)
+
+
+def zone_of(name: str) -> tzinfo | None:
+    """The time zone a report names: an IANA name or a fixed offset (UTC+08:00); None for
+    none given (the machine's)."""
+    if not name:
+        return None
+    if name.startswith("UTC") and len(name) == 9:
+        sign = -1 if name[3] == "-" else 1
+        return timezone(sign * timedelta(hours=int(name[4:6]), minutes=int(name[7:9])))
+    return ZoneInfo(name)
 
 
 class StaffSummary(BaseModel):
@@ -106,6 +121,30 @@ class ShiftReport(BaseModel):
         "every period between the first and the last in a few dozen (else the years with lapses).",
     )
     worst: list[Moment]
+    time_zone: str = Field("", description="The site's time zone; every time is in it.")
+    names: dict[str, str] = Field(
+        default_factory=dict, description="Display names of the posts and cameras by id."
+    )
+    account: ArrivalAccount = Field(
+        default_factory=ArrivalAccount,
+        description="Every arrival of the period in exactly one bucket (they sum to arrivals).",
+    )
+    on_time_target: float = Field(0.9, description="The branch's on-time greeting target.")
+    bows_target: float = Field(0.9, description="The branch's bows-to-standard target.")
+    trends: list[TrendRow] = Field(
+        default_factory=list, description="Days, weeks and months, each with the one before."
+    )
+    cameras: list[CameraUptime] = Field(
+        default_factory=list, description="Each camera's uptime over the period (to now)."
+    )
+
+    @property
+    def zone(self) -> tzinfo | None:
+        return zone_of(self.time_zone)
+
+    @property
+    def bows_rate(self) -> float | None:
+        return self.bows_to_standard / len(self.bow_depths) if self.bow_depths else None
 
     @property
     def empty(self) -> bool:
@@ -122,5 +161,7 @@ class ShiftReport(BaseModel):
 
     def shift_label(self) -> str:
         fmt = "%Y-%m-%d %H:%M"
-        start = datetime.fromtimestamp(self.start).strftime(fmt)
-        return f"{start} – {datetime.fromtimestamp(self.end).strftime(fmt)}"
+        start = datetime.fromtimestamp(self.start, self.zone).strftime(fmt)
+        end = datetime.fromtimestamp(self.end, self.zone).strftime(fmt)
+        zone = f" ({self.time_zone})" if self.time_zone else ""
+        return f"{start} – {end}{zone}"

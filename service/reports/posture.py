@@ -5,7 +5,7 @@ the number of lapses, never by the time between the first and the last."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -34,8 +34,8 @@ class PosturePeriod(BaseModel):
     off_s: float = Field(description="The lapses' off-standard time, summed (seconds).")
     unit: PostureUnit = "hour"
 
-    def label(self) -> str:
-        return datetime.fromtimestamp(self.start).strftime(LABELS[self.unit])
+    def label(self, zone: tzinfo | None = None) -> str:
+        return datetime.fromtimestamp(self.start, zone).strftime(LABELS[self.unit])
 
 
 class PostureTimeline(BaseModel):
@@ -52,9 +52,10 @@ class PostureTimeline(BaseModel):
     periods: list[PosturePeriod] = Field(default_factory=list)
 
 
-def period_start(timestamp: float, unit: PostureUnit) -> float:
-    """The start of the local hour, day, week (Monday), month or year ``timestamp`` is in."""
-    moment = datetime.fromtimestamp(timestamp)
+def period_start(timestamp: float, unit: PostureUnit, zone: tzinfo | None = None) -> float:
+    """The start of the hour, day, week (Monday), month or year ``timestamp`` is in, in
+    ``zone`` (default: the machine's)."""
+    moment = datetime.fromtimestamp(timestamp, zone)
     if unit == "hour":
         return moment.replace(minute=0, second=0, microsecond=0).timestamp()
     day = moment.replace(hour=0, minute=0, second=0, microsecond=0, fold=0)
@@ -77,14 +78,14 @@ _INTO_NEXT: dict[PostureUnit, float] = {
 }
 
 
-def next_period(start: float, unit: PostureUnit) -> float:
+def next_period(start: float, unit: PostureUnit, zone: tzinfo | None = None) -> float:
     """The start of the period after the one starting at ``start`` (never backwards, across a
     DST change too)."""
-    return max(period_start(start + _INTO_NEXT[unit], unit), start + 1800)
+    return max(period_start(start + _INTO_NEXT[unit], unit, zone), start + 1800)
 
 
 def _periods(
-    lapses: list[tuple[float, float]], unit: PostureUnit
+    lapses: list[tuple[float, float]], unit: PostureUnit, zone: tzinfo | None = None
 ) -> tuple[list[PosturePeriod], bool]:
     """Lapses (start, off_s) by the period they started in, and whether every period from the
     first to the last is listed (at most MOST_PERIODS[unit] of them; else only those with
@@ -94,13 +95,13 @@ def _periods(
     counts: Counter[float] = Counter()
     seconds: defaultdict[float, float] = defaultdict(float)
     for start, off in lapses:
-        period = period_start(start, unit)
+        period = period_start(start, unit, zone)
         counts[period] += 1
         seconds[period] += off
     starts, last = set(counts), max(counts)
     walked = [min(counts)]
     while walked[-1] < last and len(walked) < MOST_PERIODS[unit]:
-        walked.append(next_period(walked[-1], unit))
+        walked.append(next_period(walked[-1], unit, zone))
     complete = walked[-1] >= last
     if complete:
         starts.update(walked)
@@ -111,20 +112,20 @@ def _periods(
     return periods, complete
 
 
-def by_hour(lapses: list[tuple[float, float]]) -> list[PosturePeriod]:
+def by_hour(lapses: list[tuple[float, float]], zone: tzinfo | None = None) -> list[PosturePeriod]:
     """The hours with a lapse; when they are at most a day's hours apart, every hour between
     them too (zeros)."""
-    return _periods(lapses, "hour")[0]
+    return _periods(lapses, "hour", zone)[0]
 
 
-def timeline(lapses: list[tuple[float, float]]) -> PostureTimeline:
+def timeline(lapses: list[tuple[float, float]], zone: tzinfo | None = None) -> PostureTimeline:
     """The lapses by the finest unit that lists every period from the first to the last in at
     most MOST_PERIODS[unit]; past all of them, the years with lapses."""
     if not lapses:
         return PostureTimeline()
     unit: PostureUnit
     for unit in ("hour", "day", "week", "month", "year"):
-        periods, complete = _periods(lapses, unit)
+        periods, complete = _periods(lapses, unit, zone)
         if complete:
             break
     return PostureTimeline(unit=unit, complete=complete, periods=periods)

@@ -1,18 +1,18 @@
-"""A shift report as JSON, CSV, HTML (charts inline) or PDF (WeasyPrint, the bundled Chinese
-font embedded)."""
+"""A shift report as JSON, CSV (table.py), HTML (charts inline) or PDF (WeasyPrint, the
+bundled Chinese font embedded, a header on every page, page numbers, links that work outside
+the browser)."""
 
 from __future__ import annotations
 
 import base64
-import csv
 import io
-from datetime import datetime
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Literal
 
 import jinja2
 import matplotlib
+from markupsafe import Markup
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -21,18 +21,18 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from etiquette.service.media.fonts import FAMILY, FONT_FILE, font_face_css, warn_missing_glyphs
+from etiquette.service.reports import words
+from etiquette.service.reports.arrivals import BUCKETS
 from etiquette.service.reports.models import HISTOGRAM_EDGES, ShiftReport
 from etiquette.service.reports.posture import PostureTimeline, PostureUnit
+from etiquette.service.reports.table import report_csv
+from etiquette.service.vocabulary import both, named, quantity
 
 Format = Literal["html", "pdf", "csv", "json"]
 FORMATS: tuple[Format, ...] = ("html", "pdf", "csv", "json")
 TEMPLATE = Path(__file__).resolve().parent / "report.html.j2"
-# Greeting outcomes as the charts and the page name them, with their colours.
-GREETING_OUTCOMES = (
-    ("greetings_on_time", "及时 on time", "#66bb6a"),
-    ("greetings_late", "延迟 late", "#ffa726"),
-    ("greetings_missed", "未迎宾 missed", "#ef5350"),
-)
+# Where the arrivals went, as the chart names them, with their colours (the buckets' order).
+BUCKET_COLOURS = ("#66bb6a", "#ffa726", "#ef5350", "#90caf9", "#bdbdbd", "#8d6e63")
 UNIT_NAMES: dict[PostureUnit, str] = {
     "hour": "小时 hour",
     "day": "日 day",
@@ -66,9 +66,23 @@ def period_heading(posture: PostureTimeline) -> str:
     )
 
 
+# The last report's charts: the page, PDF and CSV of one report are often made one after the
+# other (a download, the benchmark), and drawing the charts is a third of the cost.
+_last_charts: list[tuple[ShiftReport, dict[str, str]]] = []
+
+
 def charts(report: ShiftReport) -> dict[str, str]:
-    """Base64 PNG charts: bow depths against the standard, greeting outcomes (on time, late,
-    missed), greeting latencies and minutes of posture lapse per hour (day, week, ...)."""
+    """Base64 PNG charts (drawn once per report object): bow depths against the standard,
+    where the arrivals went, greeting latencies and minutes of posture lapse per hour (day,
+    week, ...)."""
+    if _last_charts and _last_charts[0][0] is report:
+        return _last_charts[0][1]
+    found = _draw(report)
+    _last_charts[:] = [(report, found)]
+    return found
+
+
+def _draw(report: ShiftReport) -> dict[str, str]:
     plt.rcParams["font.family"] = _font()
     found: dict[str, str] = {}
     if report.bow_depths:
@@ -83,15 +97,15 @@ def charts(report: ShiftReport) -> dict[str, str]:
         axis.set_ylabel("次数 count")
         axis.legend(loc="upper right", fontsize=8)
         found["bows"] = _png(figure)
-    counts = [getattr(report, key) for key, _, _ in GREETING_OUTCOMES]
+    counts = [count for _, count in report.account.buckets()]
     if any(counts):
-        figure, axis = plt.subplots(figsize=(6, 1.8))
-        labels = [label for _, label, _ in GREETING_OUTCOMES]
-        bars = axis.barh(labels, counts, color=[colour for _, _, colour in GREETING_OUTCOMES])
+        figure, axis = plt.subplots(figsize=(6, 2.2))
+        labels = [f"{zh} {en}" for _, zh, en, _ in BUCKETS]
+        bars = axis.barh(labels, counts, color=list(BUCKET_COLOURS))
         axis.bar_label(bars, padding=3, fontsize=8)
         axis.invert_yaxis()  # on time at the top, as in the table
         axis.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts are whole
-        axis.set_xlabel("迎宾结果 greeting outcomes (次数 count)")
+        axis.set_xlabel("到店客户 arrivals (人数 count)")
         found["outcomes"] = _png(figure)
     if report.greeting_latencies_s:
         figure, axis = plt.subplots(figsize=(6, 2.4))
@@ -108,7 +122,7 @@ def charts(report: ShiftReport) -> dict[str, str]:
             range(len(periods)), [p.off_s / 60 for p in periods], color="#8d6e63", width=0.7
         )
         axis.bar_label(bars, labels=[str(p.lapses) for p in periods], padding=2, fontsize=7)
-        axis.set_xticks(range(len(periods)), [p.label() for p in periods])
+        axis.set_xticks(range(len(periods)), [p.label(report.zone) for p in periods])
         if len(periods) > 12 or posture.unit in ("day", "week"):
             axis.tick_params(axis="x", labelrotation=90)
         axis.tick_params(axis="x", labelsize=8)
@@ -120,96 +134,68 @@ def charts(report: ShiftReport) -> dict[str, str]:
     return found
 
 
-def _clock(timestamp: float | None) -> str:
-    return "—" if timestamp is None else datetime.fromtimestamp(timestamp).strftime("%H:%M:%S")
+def css_string(text: str) -> Markup:
+    """``text`` inside a CSS string in a <style> (not HTML-decoded there): quotes, backslashes
+    and < (no </style>) as CSS escapes."""
+    return Markup("".join(f"\\{ord(c):x} " if c in '"\\<>\n' else c for c in text))
 
 
-def report_html(report: ShiftReport, font_face: str = "") -> str:
-    """The report page; ``font_face`` is CSS put first in its style sheet."""
+def page_header(report: ShiftReport) -> str:
+    """What every PDF page carries at the top: the branch, the period and the time zone."""
+    post = f" · 岗位 post {named(report.names, report.post)}" if report.post else ""
+    return f"{report.site} · {report.shift_label()}{post}"
+
+
+def report_html(report: ShiftReport, font_face: str = "", base_url: str | None = None) -> str:
+    """The report page; ``font_face`` is CSS put first in its style sheet. Clip links are made
+    absolute on ``base_url`` (a PDF is read away from the page that would resolve them)."""
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    environment.filters["clock"] = _clock
+    environment.filters["css_string"] = css_string
     template = environment.from_string(TEMPLATE.read_text(encoding="utf-8"))
+    root = (base_url or "").rstrip("/")
     html = template.render(
         report=report,
         charts=charts(report),
         font_face=font_face,
         period_heading=period_heading(report.posture_timeline),
+        page_header=page_header(report),
+        zone_name=report.time_zone or "本机 the server's",
+        headline=words.headline(report),
+        buckets=BUCKETS,
+        clock=partial(words.clock, report),
+        percent=words.percent,
+        change=words.change,
+        duration=words.duration,
+        trend_label=words.trend_label,
+        named=partial(named, report.names),
+        both=both,
+        quantity=quantity,
+        clip_link=lambda clip: f"{root}/clips?clip={clip}",
     )
     warn_missing_glyphs(html, f"report {report.site}")
     return html
 
 
-def report_pdf(report: ShiftReport) -> bytes:
+def report_pdf(report: ShiftReport, base_url: str | None = None) -> bytes:
     """The report as PDF, in the bundled font (embedded) whatever the machine's fonts."""
     from weasyprint import HTML
 
-    pdf: bytes = HTML(string=report_html(report, font_face_css())).write_pdf()
+    html = report_html(report, font_face_css(), base_url or "http://127.0.0.1:8080")
+    pdf: bytes = HTML(string=html).write_pdf()
     return pdf
 
 
-def report_csv(report: ShiftReport) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    # clip_id is only filled on the worst moments' rows: the trainer's way to the footage.
-    writer.writerow(["section", "item", "value", "clip_id"])
-    for key in (
-        "events",
-        "arrivals",
-        "prompts",
-        "greetings_on_time",
-        "greetings_late",
-        "greetings_missed",
-        "bows_to_standard",
-        "customer_bows",
-        "welcome_gestures",
-        "guiding_gestures",
-        "posture_lapses",
-        "posture_off_s",
-    ):
-        writer.writerow(["shift", key, getattr(report, key), ""])
-    writer.writerow(["shift", "bows", len(report.bow_depths), ""])
-    for staff in report.staff:
-        who = f"{staff.camera}#{staff.track}"
-        for key in (
-            "bows",
-            "bows_to_standard",
-            "welcome_gestures",
-            "guiding_gestures",
-            "greetings",
-            "posture_lapses",
-            "posture_off_s",
-        ):
-            writer.writerow(["staff " + who, key, getattr(staff, key), ""])
-    for post in report.posts:
-        for key in (
-            "greetings_on_time",
-            "greetings_late",
-            "greetings_missed",
-            "bows",
-            "bows_to_standard",
-            "welcome_gestures",
-            "guiding_gestures",
-            "posture_lapses",
-            "posture_off_s",
-        ):
-            writer.writerow(["post " + post.post, key, getattr(post, key), ""])
-    for period in report.posture_timeline.periods:  # the table's periods: hours, days, ...
-        writer.writerow(["posture " + period.label(), "posture_lapses", period.lapses, ""])
-        writer.writerow(["posture " + period.label(), "posture_off_s", period.off_s, ""])
-    for moment in report.worst:
-        clip = "" if moment.clip_id is None else moment.clip_id
-        writer.writerow(["worst", _clock(moment.start), f"{moment.camera}: {moment.what}", clip])
-    return buffer.getvalue()
-
-
-def render(report: ShiftReport, form: Format) -> bytes:
+def render(report: ShiftReport, form: Format, base_url: str | None = None) -> bytes:
+    """``base_url``: the service's public address (server.public_url()), for the PDF's and
+    the CSV's links; the HTML's stay relative (the page adds its token to them)."""
     if form == "json":
         return report.model_dump_json(indent=2).encode("utf-8")
     if form == "csv":
-        return report_csv(report).encode("utf-8")
+        # The BOM: Excel on Chinese Windows reads UTF-8 without one as GBK (garbled).
+        return ("\ufeff" + report_csv(report, base_url)).encode("utf-8")
     if form == "html":
         return report_html(report).encode("utf-8")
-    return report_pdf(report)
+    return report_pdf(report, base_url)
 
 
 MEDIA_TYPES: dict[Format, str] = {

@@ -3,9 +3,11 @@ stored events (the numbers; the formats are in render.py; the models in models.p
 
 from __future__ import annotations
 
+import time
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import tzinfo
 
 from etiquette.rules.events import (
     FINISHED_BOW_VERDICTS,
@@ -19,9 +21,18 @@ from etiquette.rules.events import (
     PostureEvent,
 )
 from etiquette.service.config import SiteConfig
+from etiquette.service.reports.arrivals import account
 from etiquette.service.reports.models import Moment, PostSummary, ShiftReport, StaffSummary
 from etiquette.service.reports.posture import by_hour, timeline
+from etiquette.service.reports.trends import trends
+from etiquette.service.reports.uptime import uptime
 from etiquette.service.store.events import EventStore, StoredEvent
+from etiquette.service.vocabulary import label, quantity
+
+# The greeting timer reports an arrival's outcome at most this long after it (its window, an
+# act in progress, a margin): till then an arrival without one is pending, after it lost.
+SETTLE_MARGIN_S = 15.0
+OUTCOMES = ("greeting", "greeting_missed")
 
 WORST_MOMENTS = 8
 
@@ -106,10 +117,17 @@ def build_report(
     bow_tolerance_deg: float,
     clips: Mapping[int, int] | None = None,
     door_post: str | None = None,
+    zone: tzinfo | None = None,
+    later_outcomes: Sequence[StoredEvent] = (),
+    now: float | None = None,
+    settle_s: float = 60.0,
 ) -> ShiftReport:
     """Aggregate one shift's stored events. ``clips`` maps a stored event id to its coaching
     clip's id, so that the worst moments link to what the trainer can watch. Greeting events
-    (and arrivals, prompts) stored without a post count for ``door_post`` in the posts table."""
+    (and arrivals, prompts) stored without a post count for ``door_post`` in the posts table.
+    Arrivals are accounted for with the outcomes among ``events`` and ``later_outcomes`` (those
+    stored just after the end, for the last arrivals); one without is pending until
+    ``settle_s`` after it (as of ``now``), then lost. Hours are those of ``zone``."""
     clip_of = clips or {}
     kinds = Counter(e.event.type for e in events)
     staff: dict[tuple[str, int], _Tally] = defaultdict(_Tally)
@@ -154,7 +172,7 @@ def build_report(
                 tally.standard += 1
                 at.standard += 1
             else:
-                what = f"bow {depth:.0f}° ({event.verdict}), #{event.track}"
+                what = _what("bow", label("verdict", event.verdict), depth, "deg", event.track)
                 worst.append(moment(stored, what, severity=abs(depth - bow_target_deg)))
         elif isinstance(event, GestureEvent) and event.role == "staff":
             if event.type == "welcome_gesture":
@@ -170,14 +188,15 @@ def build_report(
             if event.verdict == GreetingVerdict.LATE:
                 late += 1
                 at.late += 1
-                what = f"greeting late {latency:.1f} s, #{event.track}"
+                what = _what("greeting", label("verdict", "late"), latency, "s", event.track)
                 # Below a missed greeting (100), above bows and most posture lapses.
                 worst.append(moment(stored, what, severity=50.0 + latency))
             else:
                 at.on_time += 1
         elif isinstance(event, MissedEvent):
             at.missed += 1
-            worst.append(moment(stored, "greeting missed", severity=100.0))
+            missed = f"{label('event', 'greeting_missed')} · greeting missed"
+            worst.append(moment(stored, missed, severity=100.0))
         elif isinstance(event, PostureEvent):
             off = event.values.off_s
             off_total += off
@@ -186,8 +205,10 @@ def build_report(
             at.lapses += 1
             at.off_s += off
             lapses.append((event.start, off))
-            listed = ", ".join(event.values.reasons)
-            what = f"posture off {off:.0f} s ({listed}), #{event.track}"
+            listed = "、".join(label("posture_fault", r) for r in event.values.reasons)
+            what = _what(
+                "posture", listed or label("verdict", "off_standard"), off, "s", event.track
+            )
             worst.append(moment(stored, what, severity=10.0 + off))
     low, high = bow_target_deg - bow_tolerance_deg, bow_target_deg + bow_tolerance_deg
     summaries = [
@@ -220,21 +241,42 @@ def build_report(
         posture_off_s=round(off_total, 1),
         staff=summaries,
         posts=[posts[name].summary(name) for name in sorted(posts)],
-        posture_by_hour=by_hour(lapses),
-        posture_timeline=timeline(lapses),
+        posture_by_hour=by_hour(lapses, zone),
+        posture_timeline=timeline(lapses, zone),
         worst=sorted(worst, key=lambda m: -m.severity)[:WORST_MOMENTS],
+        account=account(
+            [e for e in events if e.event.type == "customer_arrived"],
+            [e for e in (*events, *later_outcomes) if e.event.type in OUTCOMES],
+            now=time.time() if now is None else now,
+            settle_s=settle_s,
+        ),
+    )
+
+
+def _what(kind: str, verdict: str, value: float, unit: str, track: int) -> str:
+    """A moment as the trainer reads it: 鞠躬 幅度不够 4° · 员工 3 号 (bow too shallow, staff 3)."""
+    return (
+        f"{label('event', kind)} {verdict} {quantity(value, unit)} · 员工 {track} 号 staff #{track}"
     )
 
 
 def shift_report(
     store: EventStore, site: SiteConfig, start: float, end: float, post: str | None = None
 ) -> ShiftReport:
-    """The report of one shift from the store, its worst moments linked to their clips."""
+    """The report of one shift from the store, its worst moments linked to their clips, with
+    its trends, targets and camera uptime, in the site's time zone."""
     door_post = site.rules.greeting.door_post
-    events = store.events(since=start, until=end, limit=1_000_000)
+    greeting = site.rules.greeting
+    settle_s = greeting.window_s + greeting.group_s + SETTLE_MARGIN_S
+    events = store.events(since=start, until=end, limit=10_000_000)
+    later = store.events(since=end, until=end + settle_s, types=OUTCOMES, limit=100_000)
     if post is not None:  # after attribution: the door post's report has its greetings
         events = [event for event in events if attributed_post(event, door_post) == post]
-    return build_report(
+        later = [event for event in later if attributed_post(event, door_post) == post]
+    now = time.time()
+    zone = site.zone_info()
+    names = {**site.names, **{camera.name: camera.shown_name for camera in site.cameras}}
+    built = build_report(
         events,
         site=site.site,
         start=start,
@@ -244,4 +286,23 @@ def shift_report(
         bow_tolerance_deg=site.rules.bow.tolerance_deg,
         clips=store.clips.by_event(start, end),
         door_post=door_post,
+        zone=zone,
+        later_outcomes=later,
+        now=now,
+        settle_s=settle_s,
+    )
+    shown_until = min(end, max(now, start))
+    cameras = {camera.name: camera.shown_name for camera in site.cameras}
+    targets = site.reports.targets
+    return built.model_copy(
+        update={
+            "time_zone": site.time_zone_name(),
+            "names": names,
+            "on_time_target": targets.on_time_rate,
+            "bows_target": targets.bows_to_standard_rate,
+            "trends": trends(store, start, end, zone, now),
+            "cameras": uptime(
+                store.camera_status.changes(start, shown_until), cameras, start, shown_until
+            ),
+        }
     )

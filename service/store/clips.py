@@ -6,14 +6,35 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from etiquette.service.store.models import ClipRow, EventRow, NewClip, StoredClip
+from etiquette.service.store.models import (
+    ClipReviewRow,
+    ClipRow,
+    EventRow,
+    NewClip,
+    StoredClip,
+    utc,
+)
 
 # A clip names its event by camera, type, track and start time; floats survive the trip
 # through JSON exactly, the tolerance only guards against a database rounding them.
 SAME_START_S = 1e-3
+
+
+MAX_NOTE = 2000
+
+
+class ClipReview(BaseModel):
+    """A trainer's note on a clip and the reviewed mark (a clip nobody touched has neither)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    note: str = Field("", max_length=MAX_NOTE)
+    reviewed: bool = False
+    updated_at: datetime | None = None
 
 
 class ClipIndex:
@@ -55,6 +76,8 @@ class ClipIndex:
         until: float | None = None,
         training: bool | None = None,
         ids: Iterable[int] | None = None,
+        posts: Iterable[str] | None = None,
+        verdicts: Iterable[str] | None = None,
         limit: int = 200,
     ) -> list[StoredClip]:
         """Clips, newest event first; ``since`` <= event start < ``until``."""
@@ -73,6 +96,10 @@ class ClipIndex:
             query = query.where(ClipRow.training == training)
         if ids is not None:
             query = query.where(ClipRow.id.in_(list(ids)))
+        if posts is not None:
+            query = query.where(ClipRow.post.in_(list(posts)))
+        if verdicts is not None:
+            query = query.where(ClipRow.verdict.in_(list(verdicts)))
         query = query.order_by(ClipRow.event_start.desc(), ClipRow.id.desc()).limit(limit)
         with self._sessions() as session:
             return [StoredClip.from_row(row) for row in session.scalars(query)]
@@ -87,6 +114,24 @@ class ClipIndex:
         with self._sessions.begin() as session:
             session.execute(update(ClipRow).where(ClipRow.id == clip_id).values(training=training))
         return self.get(clip_id)
+
+    def reviews(self, clip_ids: Iterable[int]) -> dict[int, ClipReview]:
+        """The notes and reviewed marks of these clips (those that have one)."""
+        query = select(ClipReviewRow).where(ClipReviewRow.clip_id.in_(list(clip_ids)))
+        with self._sessions() as session:
+            return {row.clip_id: _review(row) for row in session.scalars(query)}
+
+    def review(self, clip_id: int, note: str, reviewed: bool) -> ClipReview | None:
+        """Set a clip's note and reviewed mark; None if there is no such clip."""
+        with self._sessions.begin() as session:
+            if session.get(ClipRow, clip_id) is None:
+                return None
+            row = session.get(ClipReviewRow, clip_id)
+            if row is None:
+                row = ClipReviewRow(clip_id=clip_id)
+                session.add(row)
+            row.note, row.reviewed, row.updated_at = note, reviewed, datetime.now(UTC)
+        return _review(row)
 
     def by_event(self, since: float, until: float) -> dict[int, int]:
         """Event id -> clip id, for the clips of events that started in [since, until)."""
@@ -131,3 +176,7 @@ class ClipIndex:
         )
         with self._sessions.begin() as session:
             return [StoredClip.from_row(row) for row in session.scalars(statement)]
+
+
+def _review(row: ClipReviewRow) -> ClipReview:
+    return ClipReview(note=row.note, reviewed=row.reviewed, updated_at=utc(row.updated_at))

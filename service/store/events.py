@@ -27,6 +27,7 @@ from sqlalchemy.exc import DatabaseError, IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from etiquette.rules.events import Event, Phase, PostureValues
+from etiquette.service.store.camera_status import CameraStatusLog
 from etiquette.service.store.clips import ClipIndex
 from etiquette.service.store.models import ROLES, EventRow, StoredEvent, TokenInfo, TokenRow
 
@@ -119,6 +120,7 @@ class EventStore:
         self._engine = make_engine(url)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
         self.clips = ClipIndex(self._sessions)
+        self.camera_status = CameraStatusLog(self._sessions)
         try:
             self._migrate()
             problem = self.problem(thorough=True)

@@ -91,6 +91,20 @@ class ClipRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class ClipReviewRow(Base):
+    """A trainer's note on a clip and whether it has been reviewed (a table of its own, so
+    the clips' index is written by the runners and this only by people)."""
+
+    __tablename__ = "clip_reviews"
+
+    clip_id: Mapped[int] = mapped_column(
+        ForeignKey("clips.id", ondelete="CASCADE"), primary_key=True
+    )
+    note: Mapped[str] = mapped_column(Text)
+    reviewed: Mapped[bool] = mapped_column(Boolean, index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class TokenRow(Base):
     """An API token: only its SHA-256 is kept, never the token itself."""
 

@@ -138,3 +138,19 @@ def test_people_outside_the_sites_cameras_are_not_found(service: tuple[str, str,
         timeout=10,
     )
     assert answer.status_code == 404
+
+
+def test_pages_carry_the_bundled_chinese_font(
+    browser: Browser, service: tuple[str, str, Path]
+) -> None:
+    """A browser without Chinese fonts of its own still shows no tofu: the pages declare the
+    bundled font, which loads and covers what the pages say."""
+    address, token, _ = service
+    page = open_page(browser, address, token)
+    loaded = page.evaluate(
+        "document.fonts.load('16px \"Etiquette Sans SC\"', '摄像头标定迎宾')"
+        ".then(found => found.length)"
+    )
+    assert loaded >= 1
+    assert page.evaluate("document.fonts.check('16px \"Etiquette Sans SC\"', '摄像头标定')")
+    page.close()

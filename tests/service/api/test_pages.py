@@ -31,14 +31,14 @@ def test_earpiece_and_dashboard(browser: Browser, tmp_path: Path) -> None:
         dashboard.goto(f"http://{address}/dashboard?token={tokens['viewer']}")
         # The sample's first customer reaches the door ~7.5 s into the clip.
         earpiece.wait_for_function("window.etiquette.played.length > 0", timeout=45000)
-        prompt = earpiece.text_content("#prompts li .text")
+        prompt = earpiece.text_content("#latest .text")
         assert prompt == "客户进门，请迎宾"
         picture = "document.querySelector('figure img')"
         dashboard.wait_for_function(f"{picture} && {picture}.naturalWidth > 0", timeout=20000)
         dashboard.wait_for_function(
             "document.querySelectorAll('#events tr').length > 0", timeout=20000
         )
-        assert "customer_arrived" in (dashboard.text_content("#events") or "")
+        assert "客户到店" in (dashboard.text_content("#events") or "")  # words, not ids
         assert "online" in (dashboard.get_attribute("figure figcaption", "class") or "")
         dashboard.screenshot(path=str(tmp_path / "dashboard.png"))
         earpiece.screenshot(path=str(tmp_path / "earpiece.png"))
@@ -46,12 +46,25 @@ def test_earpiece_and_dashboard(browser: Browser, tmp_path: Path) -> None:
 
 
 def test_pages_need_a_token(browser: Browser, tmp_path: Path) -> None:
+    """A page is a shell without data: with no token kept it sends the person to sign in;
+    with another role's token it says which role it needs, and its data calls are refused."""
     site = sample_site(tmp_path, free_port())
     with running_service(site, ("earpiece",)) as (address, tokens):
         page = browser.new_page()
-        assert page.goto(f"http://{address}/dashboard").status == 401  # type: ignore[union-attr]
-        wrong = page.goto(f"http://{address}/dashboard?token={tokens['earpiece']}")
-        assert wrong is not None and wrong.status == 403
+        page.goto(f"http://{address}/dashboard")
+        page.wait_for_url(f"http://{address}/signin?next=%2Fdashboard")
+        refused: list[int] = []
+        page.on(
+            "response",
+            lambda answer: refused.append(answer.status) if "/api/" in answer.url else None,
+        )
+        page.goto(f"http://{address}/dashboard?token={tokens['earpiece']}")
+        page.locator("#etq-problem").wait_for(state="visible")
+        assert "网点负责人" in (page.text_content("#etq-problem") or "")
+        page.wait_for_timeout(500)
+        data_calls = [status for status in refused if status != 200]
+        assert data_calls and set(data_calls) == {403}
+        assert page.locator("#events tr").count() == 0
 
 
 def test_report_page_downloads_send_the_token_in_a_header(browser: Browser, tmp_path: Path) -> None:
@@ -67,7 +80,7 @@ def test_report_page_downloads_send_the_token_in_a_header(browser: Browser, tmp_
         page.goto(f"http://{address}/report?token={tokens['viewer']}&show=1")
         frame = page.frame_locator("#report")
         frame.locator("h1").wait_for(timeout=30000)
-        assert "shift report" in (frame.locator("h1").text_content() or "")
+        assert "etiquette report" in (frame.locator("h1").text_content() or "")
         saved: dict[str, bytes] = {}
         for form in ("pdf", "csv", "json"):
             with page.expect_download(timeout=30000) as download:
@@ -75,7 +88,7 @@ def test_report_page_downloads_send_the_token_in_a_header(browser: Browser, tmp_
             assert download.value.suggested_filename.endswith(f".{form}")
             saved[form] = Path(download.value.path()).read_bytes()
         assert saved["pdf"].startswith(b"%PDF")
-        assert saved["csv"].decode().startswith("section,item,value,clip_id")
+        assert saved["csv"].decode("utf-8-sig").startswith("分区 section,项目 item,数值 value")
         assert saved["json"].decode().lstrip().startswith("{")
         reports = [url for url in urls if "/api/report" in url]
         assert reports, urls

@@ -23,21 +23,20 @@ from etiquette.vision.sources import hide_password
 # Loaded by the browser itself (page, <img>, <audio>, <video>, EventSource, a download link):
 # the only routes that take ?token=.
 URL_TOKEN_ROUTES = {
-    "/dashboard",
-    "/earpiece",
-    "/clips",
-    "/report",
-    "/calibrate",
     "/docs",
+    "/redoc",
     "/openapi.json",
     "/api/prompts/audio/{name}",
     "/api/live/stream",
     "/api/cameras/{name}/live.mjpeg",
     "/api/cameras/{name}/snapshot.jpg",
     "/api/clips/{clip_id}/video",
+    "/api/clips/{clip_id}/poster.jpg",
     "/api/clips/export.zip",
 }
-PAGES = ["/dashboard", "/earpiece", "/clips", "/report", "/calibrate", "/docs"]
+# Pages are shells with no data, served without a token (their data calls are authorised).
+SHELLS = ["/", "/signin", "/dashboard", "/earpiece", "/clips", "/report", "/calibrate"]
+PAGES = [*SHELLS, "/docs", "/redoc"]
 AUDIO = "0123456789abcdef.ogg"
 ROLES = ("admin", "viewer", "earpiece")
 
@@ -76,8 +75,8 @@ def _routes(app: Any) -> list[tuple[str, str]]:
     )
 
 
-# No token at all: the service's health, and the pages' shared script (it holds no data).
-PUBLIC_ROUTES = {"/health", "/web/{name}"}
+# No token at all: the service's health, the pages' shells and shared scripts (no data).
+PUBLIC_ROUTES = {"/health", "/web/{name}", "/web/vendor/{name}", "/earpiece.webmanifest", *SHELLS}
 
 
 def test_every_other_route_takes_the_token_only_from_the_header(
@@ -128,12 +127,8 @@ def test_a_query_token_is_refused_even_beside_a_header(
 @pytest.mark.parametrize(
     ("path", "role"),
     [
-        ("/dashboard", "viewer"),
-        ("/earpiece", "earpiece"),
-        ("/clips", "viewer"),
-        ("/report", "viewer"),
-        ("/calibrate", "admin"),
         ("/docs", "admin"),
+        ("/redoc", "viewer"),
         ("/openapi.json", "viewer"),
         (f"/api/prompts/audio/{AUDIO}", "earpiece"),
     ],
@@ -170,6 +165,38 @@ def test_streams_images_video_and_downloads_take_a_query_token(
     answer = client.get(path, params={**params, "token": tokens["viewer"]})
     assert answer.status_code == expected, answer.text
     assert client.get(path, params={**params, "token": "not-a-token"}).status_code == 401
+
+
+@pytest.mark.parametrize("path", SHELLS)
+def test_page_shells_hold_no_data_and_need_no_token(
+    served: tuple[TestClient, Service], path: str
+) -> None:
+    client, _ = served
+    answer = client.get(path)
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/html")
+    assert "示范支行" not in answer.text  # not even the branch's name: it comes from /api/site
+    assert client.get("/api/site").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("headers", "html"), [({"Accept": "text/html,*/*;q=0.8"}, True), ({}, False)]
+)
+def test_refusals_are_sentences_for_a_browser_and_json_for_a_client(
+    served: tuple[TestClient, Service], tokens: dict[str, str], headers: dict[str, str], html: bool
+) -> None:
+    client, _ = served
+    no_token = client.get("/docs", headers=headers)
+    wrong_role = client.get("/docs", params={"token": tokens["earpiece"]}, headers=headers)
+    assert (no_token.status_code, wrong_role.status_code) == (401, 403)
+    if html:
+        assert no_token.headers["content-type"].startswith("text/html")
+        assert "登录已失效或令牌无效，请重新登录" in no_token.text
+        assert 'href="/signin?next=%2Fdocs"' in no_token.text
+        assert "网点负责人" in wrong_role.text and tokens["earpiece"] not in wrong_role.text
+    else:
+        assert no_token.json()["detail"].startswith("a valid token is needed")
+        assert no_token.json()["zh"] == "登录已失效或令牌无效，请重新登录"
+        assert set(wrong_role.json()["needed"]) == {"admin", "viewer"}
 
 
 def test_the_docs_load_their_schema_with_the_pages_token(

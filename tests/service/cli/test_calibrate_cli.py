@@ -217,4 +217,27 @@ def test_a_camera_without_intrinsics_still_checks_and_locates(
     args = ["calibrate", "check", "--camera", str(camera), "--image", str(SNAPSHOT)]
     assert main([*args, "--out", str(out), "--grid", "0.025"]) == 0
     changed = np.any(read_bgr(out) != read_bgr(SNAPSHOT), axis=2)
-    assert changed.mean() > 0.05  # the grid and the marks are drawn
+    # The grid and the marks are drawn over the marked board and one grid cell around it.
+    assert changed.mean() > 0.03
+
+
+def test_the_check_picture_labels_zones_in_chinese(tmp_path: Path) -> None:
+    """Issue 13: cv2 draws no Chinese; the check picture's labels use the bundled font."""
+    from etiquette.calibration.overlay import draw_overlay
+    from etiquette.service.cli.calibrate import _zone_words
+    from etiquette.service.offline.demo import DEMO_CAMERA, DEMO_SAMPLE
+
+    camera = load_camera(DEMO_CAMERA)
+    assert camera.floor is not None
+    words = _zone_words(camera)
+    assert words["door"] == "门线 door line" and words["door_post"] == "岗位 door_post"
+    video = cv2.VideoCapture(str(DEMO_SAMPLE))
+    ok, frame = video.read()
+    video.release()
+    assert ok
+    out = tmp_path / "check.png"
+    args = ["calibrate", "check", "--camera", str(DEMO_CAMERA), "--image"]
+    cv2.imwrite(str(tmp_path / "frame.png"), frame)
+    assert main([*args, str(tmp_path / "frame.png"), "--out", str(out)]) == 0
+    ascii_only = draw_overlay(frame, camera, camera.floor)
+    assert np.any(read_bgr(out) != ascii_only)  # the labels differ: drawn by the CJK font

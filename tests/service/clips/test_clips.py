@@ -83,13 +83,19 @@ def _event(kind: str, role: str, verdict: str | None, phase: Phase = Phase.END) 
 @pytest.mark.parametrize(
     ("kind", "role", "verdict", "reason", "caption"),
     [
-        ("greeting_missed", "customer", None, "missed_greeting", "#1 customer not greeted"),
-        ("greeting", "staff", "late", "late_greeting", "#1 greeting after 2.6 s - late"),
+        ("greeting_missed", "customer", None, "missed_greeting", "客户 未迎宾"),
+        ("greeting", "staff", "late", "late_greeting", "员工 迎宾 2.6 秒 · 迟了"),
         ("greeting", "staff", "on_time", None, None),
-        ("bow", "staff", "too_shallow", "bow_off_standard", "#1 bow 9 deg - too_shallow"),
-        ("bow", "staff", "to_standard", "good_bow", "#1 bow 9 deg - to_standard"),
+        ("bow", "staff", "too_shallow", "bow_off_standard", "员工 鞠躬 9° · 幅度不够"),
+        ("bow", "staff", "to_standard", "good_bow", "员工 鞠躬 9° · 标准"),
         ("bow", "customer", "too_shallow", None, None),  # customers are not coached
-        ("posture", "staff", "off_standard", "posture_lapse", "#1 posture off 12 s: leaning"),
+        (
+            "posture",
+            "staff",
+            "off_standard",
+            "posture_lapse",
+            "员工 站姿 12.0 秒 · 不规范 · 倚靠或歪斜",
+        ),
     ],
 )
 def test_which_events_get_a_clip_and_what_it_says(
@@ -126,7 +132,8 @@ def test_a_staff_bow_clip_from_real_frames_names_its_verdict(tmp_path: Path) -> 
     recorder.close()
     assert [c.reason for c in written] == ["bow_off_standard"]
     clip = written[0]
-    assert clip.summary == "#1 bow 9 deg - too_shallow"
+    assert clip.summary == "员工 鞠躬 9° · 幅度不够"
+    assert (tmp_path / clip.file).with_suffix(".jpg").is_file()  # its poster
     assert clip.file.startswith("bow_off_standard_")
     first, last = frames[0][0].timestamp, frames[-1][0].timestamp
     assert clip.clip_start == pytest.approx(max(first, bow.start - 3.0), abs=0.05)

@@ -157,8 +157,8 @@ def test_clips_page_plays_a_clip_and_report_page_links_to_it(
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(f"http://{service.address}/clips?token={service.tokens['viewer']}")
-    page.wait_for_selector("#clips tr button.play", timeout=15000)
-    page.click("#clips tr button.play")
+    page.wait_for_selector("#clips li img.thumb", timeout=15000)
+    page.click("#clips li img.thumb")
     page.wait_for_function(
         "(() => { const v = document.getElementById('video');"
         " return v.readyState >= 2 && v.duration > 0 && !v.error; })()",
@@ -169,9 +169,9 @@ def test_clips_page_plays_a_clip_and_report_page_links_to_it(
     page.wait_for_function("document.getElementById('video').currentTime > 0.5", timeout=20000)
     assert page.evaluate("document.getElementById('video').error") is None
     assert 7.0 <= duration <= 11.0
-    page.click("#clips tr input.keep")
+    page.click("#clips li input.keep")
     page.wait_for_function(
-        "document.getElementById('status').textContent.includes('kept for training')"
+        "document.getElementById('status').textContent.includes('已保留用于培训')"
     )
     page.screenshot(path=str(tmp_path / "clips.png"))
 

@@ -75,7 +75,7 @@ def test_a_busy_shift_in_every_format(busy_store: EventStore, tmp_path: Path) ->
     assert report.greetings_on_time + report.greetings_late + report.greetings_missed == 333
     assert report.greetings_late > 0 and report.greetings_on_time > report.greetings_late
     assert 0 < report.bows_to_standard < len(report.bow_depths) == 167
-    assert report.worst and report.worst[0].what == "greeting missed"
+    assert report.worst and report.worst[0].what == "未迎宾 · greeting missed"
     # Greetings are stored without a post and count for the door post; so do the lapses there.
     [door] = report.posts
     assert door.post == "door_post" and door.posture_lapses == report.posture_lapses > 0
@@ -89,7 +89,7 @@ def test_a_busy_shift_in_every_format(busy_store: EventStore, tmp_path: Path) ->
     assert sum(h.lapses for h in report.posture_by_hour) == report.posture_lapses
     data = json.loads(outputs["json"])
     assert data["site"] == "测试支行" and len(data["bow_depths"]) == 167
-    assert outputs["csv"].decode().startswith("section,item,value")
+    assert outputs["csv"].decode().startswith("\ufeff分区 section,项目 item,数值 value")
     assert _font() == "Etiquette Sans SC"  # the bundled font, whatever the machine has
     html = outputs["html"].decode()
     assert "测试支行" in html and "data:image/png;base64," in html
@@ -116,7 +116,7 @@ def test_an_empty_shift_still_gives_a_report(tmp_path: Path) -> None:
     )
     assert report.empty
     html = render(report, "html").decode()
-    assert "No events were recorded in this shift" in html
+    assert "No events were recorded in this period" in html
     assert render(report, "pdf").startswith(b"%PDF")
     assert json.loads(render(report, "json"))["events"] == 0
 
@@ -135,7 +135,7 @@ def test_report_command_and_api(
     args = ["report", "--config", str(site_file), "--shift", shift, "--format", "csv"]
     assert main([*args, "--out", str(out)]) == 0
     assert "1000 events" in capsys.readouterr().out
-    assert "greetings_missed" in out.read_text()
+    assert "未迎宾 missed" in out.read_text(encoding="utf-8-sig")
     assert (
         main(["report", "--config", str(site_file), "--shift", "yesterday", "--out", str(out)]) == 2
     )
@@ -177,25 +177,23 @@ def test_late_greetings_are_counted_and_worst_moments_link_to_their_clips() -> N
     assert report.on_time_share == pytest.approx(0.5)
     assert report.greeting_latencies_s == [0.6, 1.0, 2.6]
     assert [(m.event_id, m.clip_id) for m in report.worst] == [(4, None), (3, 41)]
-    assert report.worst[1].what == "greeting late 2.6 s, #1"
+    assert report.worst[1].what == "迎宾 迟了 2.6 秒 · 员工 1 号 staff #1"
     assert report.worst[1].severity == pytest.approx(52.6)
 
     html = render(report, "html").decode()
-    assert "greeted late</td><td>1</td>" in html and "50%" in html
-    assert '<a href="/clips?clip=41">片段 clip #41</a>' in html
+    assert '<a href="/clips?clip=41">观看片段 watch clip</a>' in html
     assert "无片段 no clip" in html
-    assert 'alt="greeting outcomes"' in html
+    assert 'alt="latency"' in html  # no arrivals here: no chart of where they went
 
     data = json.loads(render(report, "json"))
     assert data["greetings_late"] == 1
     assert [m["clip_id"] for m in data["worst"]] == [None, 41]
 
-    rows = list(csv.reader(io.StringIO(render(report, "csv").decode())))
-    assert rows[0] == ["section", "item", "value", "clip_id"]
-    assert ["shift", "greetings_late", "1", ""] in rows
-    worst = [row for row in rows if row[0] == "worst"]
-    assert [row[3] for row in worst] == ["", "41"]
-    assert worst[1][2] == "lobby: greeting late 2.6 s, #1"
+    rows = list(csv.reader(io.StringIO(render(report, "csv").decode("utf-8-sig"))))
+    assert rows[0] == ["分区 section", "项目 item", "数值 value", "片段 clip"]
+    worst = [row for row in rows if row[0] == "需改进 to coach"]
+    assert [row[3] for row in worst] == ["", "/clips?clip=41"]
+    assert worst[1][1].endswith(" lobby: 迎宾 迟了 2.6 秒 · 员工 1 号 staff #1")
     assert render(report, "pdf").startswith(b"%PDF")
 
 
@@ -312,20 +310,20 @@ def test_per_post_numbers_and_posture_by_hour() -> None:
     assert "<h2>岗位 Posts</h2>" in html and "<th>岗位 post</th>" in html
     assert (
         "<tr><td>door_post</td><td>2</td><td>1</td><td>1</td><td>0</td><td>0</td><td>1</td>"
-        "<td>1 (9.0 s)</td></tr>"
+        "<td>1 (9 秒 · 9 s)</td></tr>"
     ) in html
     assert "<tr><td>desk_1</td><td>1</td><td>0</td><td>0</td><td>2</td><td>1</td><td>2</td>" in html
     assert 'alt="posture by hour"' in html and "<th>11:00</th>" in html
     assert "<td>分钟 min</td><td>0.7</td><td>0.1</td><td>0.0</td><td>0.0</td><td>0.2</td>" in html
 
-    rows = list(csv.reader(io.StringIO(render(report, "csv").decode())))
-    assert ["post door_post", "greetings_on_time", "2", ""] in rows
-    assert ["post door_post", "greetings_missed", "1", ""] in rows
-    assert ["post desk_1", "bows_to_standard", "1", ""] in rows
-    assert ["post desk_1", "posture_off_s", "36.0", ""] in rows
-    assert len([row for row in rows if row[0].startswith("post ")]) == 2 * 9
-    assert ["posture 11:00", "posture_lapses", "0", ""] in rows
-    assert ["posture 13:00", "posture_off_s", "12.5", ""] in rows
+    rows = list(csv.reader(io.StringIO(render(report, "csv").decode("utf-8-sig"))))
+    assert ["岗位 post door_post", "及时迎宾 greeted on time", "2", ""] in rows
+    assert ["岗位 post door_post", "未迎宾 missed", "1", ""] in rows
+    assert ["岗位 post desk_1", "鞠躬达标 bows to standard", "1", ""] in rows
+    assert ["岗位 post desk_1", "站姿不规范时长（秒） posture off (s)", "36.0", ""] in rows
+    assert len([row for row in rows if row[0].startswith("岗位 post ")]) == 2 * 9
+    assert ["站姿 posture 11:00", "次数 lapses", "0", ""] in rows
+    assert ["站姿 posture 13:00", "时长（秒） off (s)", "12.5", ""] in rows
 
     data = json.loads(render(report, "json"))
     assert [p["post"] for p in data["posts"]] == ["desk_1", "door_post"]

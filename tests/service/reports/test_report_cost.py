@@ -111,8 +111,8 @@ def test_two_lapses_ten_years_apart_are_two_hours_and_eleven_years() -> None:
     html = render(report, "html").decode()
     assert 'alt="posture by year"' in html and "<th>2021</th>" in html
     rows = list(csv.reader(io.StringIO(render(report, "csv").decode())))
-    assert ["posture 2016", "posture_lapses", "1", ""] in rows
-    assert ["posture 2021", "posture_off_s", "0.0", ""] in rows
+    assert ["站姿 posture 2016", "次数 lapses", "1", ""] in rows
+    assert ["站姿 posture 2021", "时长（秒） off (s)", "0.0", ""] in rows
     data = json.loads(render(report, "json"))
     assert len(data["posture_by_hour"]) == 2
     assert data["posture_timeline"]["unit"] == "year"

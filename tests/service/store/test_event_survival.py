@@ -255,7 +255,7 @@ def test_the_live_service_keeps_prompting_and_says_so_on_the_dashboard_while_the
             page = browser.new_page()
             page.goto(f"{url}/dashboard?token={tokens['viewer']}")
             page.wait_for_function(
-                "document.getElementById('problems').textContent.includes('事件数据库拒绝写入')",
+                "document.getElementById('alerts').textContent.includes('事件数据库拒绝写入')",
                 timeout=10000,
             )
             page.close()

@@ -286,7 +286,7 @@ def test_migrations_idempotent_and_match_the_models(url: str) -> None:
         assert len(second.events()) == 1
         with second.engine.connect() as connection:
             versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
-            assert versions == [("0002",)]
+            assert versions == [("0004",)]
             differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == []
 
