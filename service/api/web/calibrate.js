@@ -314,6 +314,10 @@ async function start() {
   cameraSelect.onchange = () => { stopLive(); size = null; fit = null; loadSnapshot(); loadCurrent(); };
   $("reload").onclick = loadSnapshot;
   $("language").onclick = () => { lang = lang === "zh" ? "en" : "zh"; localStorage.setItem("etiquette-lang", lang); applyText(); draw(); };
+  if ($("etq-bar")) {  // the shared bar has the language switch: one switch, redrawn in place
+    $("language").hidden = true;
+    window.addEventListener("etiquette-language", e => { e.preventDefault(); lang = e.detail; applyText(); draw(); });
+  }
   applyText(); loadSnapshot(); loadCurrent();
   setInterval(watchCameras, 2000);
   window.addEventListener("resize", draw);

@@ -283,6 +283,10 @@ async function startClips() {
   });
   $("to-dashboard").href = withToken("/dashboard");
   $("to-report").href = withToken("/report");
+  if ($("etq-bar")) {  // the shared bar has the links and the language switch: one of each
+    $("language").hidden = true; $("to-dashboard").parentElement.hidden = true;
+    window.addEventListener("etiquette-language", e => { e.preventDefault(); lang = e.detail; applyText(); });
+  }
   await loadSite();
   lang = params.get("lang") || localStorage.getItem("etiquette-lang") || site.language || "zh";
   applyText();

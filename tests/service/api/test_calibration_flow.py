@@ -127,12 +127,12 @@ def test_a_whole_calibration_by_clicking(browser: Browser, tmp_path: Path) -> No
         assert page.locator("#zones-list li").count() == 3
         assert page.is_hidden("#restore")  # a first calibration replaces no file
         _shot(page, shots, "calibrate-1366x768-saved")
-        page.click("#language")
+        page.click("#etq-lang")
         page.wait_for_function(
             "document.querySelector('#step-marks h2').textContent.includes('Floor')"
         )
         _shot(page, shots, "calibrate-1366x768-english")
-        page.click("#language")
+        page.click("#etq-lang")
         tablet = open_page(browser, address, tokens["admin"], width=768, height=1024)
         tablet.wait_for_function("document.querySelectorAll('#overlay polyline').length > 20")
         _shot(tablet, shots, "calibrate-tablet-768x1024")

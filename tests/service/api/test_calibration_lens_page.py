@@ -134,14 +134,14 @@ def test_lens_views_captured_and_uploaded_then_saved(browser: Browser, tmp_path:
         _shot(page, "lens-1366x768-reloaded")
         page.click("#step-lens summary")
         page.locator("#step-lens").screenshot(path=str(SHOTS / "lens-step-help.png"))
-        page.click("#language")
+        page.click("#etq-lang")
         page.wait_for_function(
             "document.querySelector('#step-lens h2').textContent === '0 Lens (optional)'"
         )
         assert "Error (RMS)" in (page.text_content("#lens-fit") or "")
         assert "No chessboard view yet" in (page.text_content("#lens-coverage-note") or "")
         _shot(page, "lens-1366x768-english")
-        page.click("#language")
+        page.click("#etq-lang")
         tablet = open_page(browser, address, tokens["admin"], width=768, height=1024)
         tablet.wait_for_function("document.querySelectorAll('#lens-views figure').length === 19")
         tablet.wait_for_function(PICTURES_SHOWN, timeout=30000)
