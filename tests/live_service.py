@@ -11,6 +11,7 @@ from pathlib import Path
 import uvicorn
 
 from etiquette.service.bench.prompts import free_port
+from etiquette.service.cameras.runner import SpawnRunner, spawn_runner
 from etiquette.service.config import SiteConfig
 from etiquette.service.offline.demo import demo_site
 from etiquette.service.server import Service, build_service
@@ -27,12 +28,16 @@ def sample_site(data_dir: Path, port: int) -> SiteConfig:
 
 @contextmanager
 def running_service(
-    site: SiteConfig, roles: tuple[str, ...], started: list[Service] | None = None
+    site: SiteConfig,
+    roles: tuple[str, ...],
+    started: list[Service] | None = None,
+    spawn: SpawnRunner = spawn_runner,
 ) -> Iterator[tuple[str, dict[str, str]]]:
-    """The service's address and a token per role (``started`` receives the service)."""
+    """The service's address and a token per role (``started`` receives the service; ``spawn``
+    starts the camera runners)."""
     with EventStore(site.database_url()) as store:
         tokens = {role: store.create_token(role, f"test-{role}") for role in roles}
-    service = build_service(site)
+    service = build_service(site, spawn)
     if started is not None:
         started.append(service)
     server = uvicorn.Server(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -18,7 +17,6 @@ from typing import Any, cast
 import cv2
 import numpy as np
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page
 
 from etiquette.service.api.today import site_day
@@ -26,7 +24,7 @@ from etiquette.service.cameras.runner import SpawnRunner
 from etiquette.service.config import SiteConfig
 from etiquette.service.live.state import CameraHealth
 from etiquette.service.media.video import Mp4Writer
-from etiquette.service.server import Service, build_service
+from etiquette.service.server import Service
 from etiquette.service.store.events import EventStore
 from etiquette.service.store.models import NewClip
 from tests import factories
@@ -72,23 +70,9 @@ def _idle(job: Any, out: Any, stop: Any) -> Any:
 @contextmanager
 def serving(site: SiteConfig, spawn: SpawnRunner) -> Iterator[tuple[str, str, Service]]:
     """The service on ``site`` with runners from ``spawn``: its address, a viewer token."""
-    with EventStore(site.database_url()) as store:
-        token = store.create_token("viewer", "test-viewer")
-    service = build_service(site, spawn)
-    server = uvicorn.Server(
-        uvicorn.Config(service.app, host="127.0.0.1", port=site.server.port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    assert server.started
-    try:
-        yield f"127.0.0.1:{site.server.port}", token, service
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
+    started: list[Service] = []
+    with running_service(site, ("viewer",), started, spawn) as (address, tokens):
+        yield address, tokens["viewer"], started[0]
 
 
 def _known_events(site: SiteConfig) -> dict[str, float]:
