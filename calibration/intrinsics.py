@@ -111,15 +111,21 @@ def _per_view_rms(
     return errors
 
 
+def corner_cells(
+    points: np.ndarray, size: tuple[int, int], columns: int, rows: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The (row, column) cells of a columns x rows grid over the picture holding ``points``."""
+    width, height = size
+    column = np.clip((points[:, 0] / width * columns).astype(int), 0, columns - 1)
+    row = np.clip((points[:, 1] / height * rows).astype(int), 0, rows - 1)
+    return row, column
+
+
 def _coverage(corners: list[np.ndarray], size: tuple[int, int]) -> float:
     cols, rows = COVERAGE_GRID
     covered = np.zeros((rows, cols), dtype=bool)
-    width, height = size
     for view in corners:
-        points = view.reshape(-1, 2)
-        c = np.clip((points[:, 0] / width * cols).astype(int), 0, cols - 1)
-        r = np.clip((points[:, 1] / height * rows).astype(int), 0, rows - 1)
-        covered[r, c] = True
+        covered[corner_cells(view.reshape(-1, 2), size, cols, rows)] = True
     return float(covered.mean())
 
 

@@ -11,7 +11,13 @@ import cv2
 import numpy as np
 
 from etiquette.calibration.errors import CalibrationError, Note
-from etiquette.calibration.intrinsics import Board, IntrinsicsFit, ViewResult, fit_views
+from etiquette.calibration.intrinsics import (
+    Board,
+    IntrinsicsFit,
+    ViewResult,
+    corner_cells,
+    fit_views,
+)
 from etiquette.calibration.lens_views import LensView
 
 COVERAGE_ROWS, COVERAGE_COLUMNS = 4, 6
@@ -53,13 +59,9 @@ def _column_part(column: int) -> int:
 def coverage(views: list[LensView], size: tuple[int, int] | None) -> Coverage:
     counts = np.zeros((COVERAGE_ROWS, COVERAGE_COLUMNS), dtype=int)
     if size is not None:
-        width, height = size
         for view in views:
-            columns = (view.corners[:, 0] / width * COVERAGE_COLUMNS).astype(int)
-            rows = (view.corners[:, 1] / height * COVERAGE_ROWS).astype(int)
-            columns = np.clip(columns, 0, COVERAGE_COLUMNS - 1)
-            rows = np.clip(rows, 0, COVERAGE_ROWS - 1)
-            np.add.at(counts, (rows, columns), 1)
+            cells = corner_cells(view.corners, size, COVERAGE_COLUMNS, COVERAGE_ROWS)
+            np.add.at(counts, cells, 1)
     parts: list[tuple[str, str]] = []
     for row, column in zip(*np.nonzero(counts == 0), strict=True):
         part = (ROW_PARTS[_row_part(int(row))], COLUMN_PARTS[_column_part(int(column))])

@@ -34,6 +34,7 @@ from etiquette.service.api.calibration_models import (
     Message,
     PreviewRequest,
     PreviewResult,
+    pose_figures,
     problem,
     validation_problem,
 )
@@ -242,12 +243,12 @@ def add_calibration_routes(
             return problem(error)
         rerun(name, path)
         live.posts = sorted(set(live.posts) | set(camera.zones.posts))
-        pose = camera.floor.pose if camera.floor is not None else None
+        height, tilt = pose_figures(camera)
         return CalibrationResult(
             fit_error_cm=fit_error,
             worst_mark_cm=worst,
-            height_m=None if pose is None else round(pose.height_m, 2),
-            tilt_deg=None if pose is None else round(pose.tilt_deg, 1),
+            height_m=height,
+            tilt_deg=tilt,
             warnings=[Message.of(note) for note in warnings],
             backup=backup_path(path).exists(),
             image_size=camera.image_size,
@@ -268,13 +269,12 @@ def add_calibration_routes(
         except CalibrationError as error:
             return problem(error)
         rerun(name, path)
-        floor = camera.floor
-        pose = floor.pose if floor is not None else None
+        height, tilt = pose_figures(camera)
         return CalibrationResult(
-            fit_error_cm=None if floor is None else floor.fit_error_cm,
+            fit_error_cm=None if camera.floor is None else camera.floor.fit_error_cm,
             worst_mark_cm=None,
-            height_m=None if pose is None else round(pose.height_m, 2),
-            tilt_deg=None if pose is None else round(pose.tilt_deg, 1),
+            height_m=height,
+            tilt_deg=tilt,
             warnings=[],
             backup=True,
             image_size=camera.image_size,

@@ -32,7 +32,7 @@ from etiquette.service.api.calibration_lens_models import (
     fit_out,
     view_out,
 )
-from etiquette.service.api.calibration_models import Message
+from etiquette.service.api.calibration_models import Message, pose_figures
 from etiquette.service.cameras.supervisor import Supervisor
 from etiquette.service.config import SiteConfig
 from etiquette.service.live.state import LiveState
@@ -228,13 +228,13 @@ class LensStep:
         save_camera(camera, path, keep_previous=True)
         config = next(c for c in self.site.cameras if c.name == name)
         self.supervisor.reload(config.model_copy(update={"camera_file": path}))
-        pose = camera.floor.pose if camera.floor is not None else None
+        height, tilt = pose_figures(camera)
         return LensSaved(
             rms_px=round(lens.fit.rms_px, 4),
             floor_refitted=floor_refitted,
             fit_error_cm=fit_error,
-            height_m=None if pose is None else round(pose.height_m, 2),
-            tilt_deg=None if pose is None else round(pose.tilt_deg, 1),
+            height_m=height,
+            tilt_deg=tilt,
             warnings=[Message.of(note) for note in warnings],
             backup=backup_path(path).exists(),
         )

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from etiquette.calibration.camera_file import MarkedPoint, Zones
+from etiquette.calibration.camera_file import CameraFile, MarkedPoint, Zones
 from etiquette.calibration.errors import CalibrationError, Note
 
 MAX_MARKS = 200  # far more than a floor fit needs (8-20)
@@ -182,3 +182,12 @@ def validation_problem(error: RequestValidationError) -> JSONResponse:
         field=".".join(str(p) for p in first.get("loc", ()) if p != "body") or None,
     )
     return JSONResponse(body.model_dump(), status_code=422)
+
+
+def pose_figures(camera: CameraFile) -> tuple[float | None, float | None]:
+    """The camera's height (m) and tilt (degrees) as the page shows them, when its floor fit
+    gives a pose."""
+    pose = camera.floor.pose if camera.floor is not None else None
+    if pose is None:
+        return None, None
+    return round(pose.height_m, 2), round(pose.tilt_deg, 1)
