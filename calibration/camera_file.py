@@ -160,8 +160,15 @@ class Zones(Settings):
         default_factory=dict, max_length=MAX_ZONES, description="Counters by name, polygons."
     )
     queue: Polygon | None = Field(None, description="The queue area, a polygon.")
+    areas: dict[str, Polygon] = Field(
+        default_factory=dict,
+        max_length=MAX_ZONES,
+        description="Other floor areas by name, polygons: ticket_machine, self_service and "
+        "waiting are where a guided customer is led (and self_service where a second "
+        "diversion sends queued customers).",
+    )
 
-    @field_validator("posts", "counters")
+    @field_validator("posts", "counters", "areas")
     @classmethod
     def _polygons(cls, value: dict[str, list[list[float]]]) -> dict[str, list[list[float]]]:
         for name, polygon in value.items():

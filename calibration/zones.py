@@ -45,6 +45,7 @@ class FloorZones:
         self.posts = {k: np.asarray(v, float) for k, v in zones.posts.items()}
         self.counters = {k: np.asarray(v, float) for k, v in zones.counters.items()}
         self.queue = None if zones.queue is None else np.asarray(zones.queue, float)
+        self.areas = {k: np.asarray(v, float) for k, v in zones.areas.items()}
 
     def beyond_arrival_zone(self, point: np.ndarray) -> bool:
         """Inside the branch, farther from the door line than the arrival zone reaches."""
@@ -63,6 +64,10 @@ class FloorZones:
 
     def counter_at(self, point: np.ndarray) -> str | None:
         return next((n for n, p in self.counters.items() if point_in_polygon(point, p)), None)
+
+    def area_at(self, point: np.ndarray) -> str | None:
+        """The named area (ticket_machine, self_service, waiting, ...) the point is in."""
+        return next((n for n, p in self.areas.items() if point_in_polygon(point, p)), None)
 
     def in_queue(self, point: np.ndarray) -> bool:
         return self.queue is not None and point_in_polygon(point, self.queue)

@@ -7,6 +7,15 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from etiquette.rules.visit_config import (
+    DoorConfig,
+    FarewellConfig,
+    GuidingConfig,
+    OpeningConfig,
+    QueueConfig,
+    StanceConfig,
+    TellerConfig,
+)
 from etiquette.settings import Settings
 
 
@@ -275,4 +284,23 @@ class RulesConfig(Settings):
     greeting: GreetingConfig = Field(
         default_factory=GreetingConfig,
         description="Door arrivals, the greeting prompt and the greeting window.",
+    )
+    stance: StanceConfig = Field(
+        default_factory=StanceConfig, description="Sitting or standing, per person."
+    )
+    door: DoorConfig = Field(default_factory=DoorConfig, description="Door crossings.")
+    farewell: FarewellConfig = Field(
+        default_factory=FarewellConfig, description="Polite farewell (礼貌送客): the escort."
+    )
+    guiding: GuidingConfig = Field(
+        default_factory=GuidingConfig, description="Guiding (迎宾引导) after the greeting."
+    )
+    queue: QueueConfig = Field(
+        default_factory=QueueConfig, description="The queue and the second diversion (客户分流)."
+    )
+    opening: OpeningConfig = Field(
+        default_factory=OpeningConfig, description="The opening line-up (开门迎宾)."
+    )
+    teller: TellerConfig = Field(
+        default_factory=TellerConfig, description="The teller's five steps (临柜五部曲)."
     )

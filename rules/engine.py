@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from etiquette.calibration.zones import FloorZones
 from etiquette.rules.body import in_picture, knee_angle_deg, legs_visible
 from etiquette.rules.bow import BowDetector, BowEnd, BowInProgress, BowSample
 from etiquette.rules.config import RulesConfig
@@ -16,22 +15,15 @@ from etiquette.rules.greeting import GreetingMemory, GreetingTimer, StaffAct
 from etiquette.rules.motion import BodyMotion
 from etiquette.rules.posture import PostureTracker, posture_faults
 from etiquette.rules.roles import ROLE_NAMES, RoleKeeper
+from etiquette.rules.scene import FloorMotion, PersonOnFloor, SceneContext, SceneFrame, Stance
 from etiquette.rules.trunk import Reference, SceneBaseline, TrunkMeter, TrunkReading
 from etiquette.rules.upper_body import ShoulderCue
+from etiquette.rules.visit import VisitRules
 from etiquette.vision.frame import FrameResult
 from etiquette.vision.joints import HandSide, Role
 
 FORGET_AFTER_S = 5.0  # a track unseen this long is closed and dropped
 STARTUP_S = 1.0  # tracks seen this early were there before the service looked
-
-
-@dataclass(frozen=True)
-class SceneContext:
-    """What calibration says about the camera: gravity (camera axes) and the floor zones."""
-
-    gravity: np.ndarray | None = None
-    zones: FloorZones | None = None
-    faces_post: str | None = None  # the camera sees only the staff member at this post
 
 
 @dataclass(frozen=True)
@@ -63,6 +55,8 @@ class TrackState:
     came_from_inside: bool = False
     bow_act: StaffAct | None = None
     reference: Reference = Reference.CAMERA
+    floor_motion: FloorMotion = field(default_factory=FloorMotion)
+    stance: str = Stance.UNKNOWN
 
 
 @dataclass
@@ -81,6 +75,7 @@ class RulesEngine:
         self.scene = SceneBaseline()
         self.tracks: dict[int, TrackState] = {}
         self.greeting = GreetingTimer(config.greeting, greeting)
+        self.visit = VisitRules(config, context)
         self.first_frame_time: float | None = None
 
     def _state(self, track_id: int, timestamp: float) -> TrackState:
@@ -104,6 +99,7 @@ class RulesEngine:
     def update(self, frame: FrameResult) -> FrameRules:
         out = FrameRules()
         people, now = frame.people, frame.timestamp
+        on_floor: dict[int, PersonOnFloor] = {}
         for row in range(len(people)):
             track_id = int(people.track_ids[row])
             state = self._state(track_id, now)
@@ -113,6 +109,7 @@ class RulesEngine:
             floor = people.floor[row]
             zones = self.context.zones
             known_floor = zones is not None and bool(np.isfinite(floor).all())
+            state.floor_motion.update(floor if known_floor else None, now)
             state.role.update(
                 dt, zones.post_at(floor) if zones is not None and known_floor else None
             )
@@ -156,16 +153,49 @@ class RulesEngine:
                 role_reason=state.role.reason,
                 posture_faults=None if faults is None else tuple(faults),
             )
+            on_floor[track_id] = self._on_floor(track_id, state, row, frame, in_view, reading)
+            on_floor[track_id] = replace(
+                on_floor[track_id], posture_ok=None if faults is None else not faults
+            )
         out.events += self._forget(now)
         out.events += self.greeting.expire(now, self._staff_at_door(), self._pending_since())
+        scene = SceneFrame(now, on_floor, tuple(out.events), frame.width, frame.height)
+        out.events += self.visit.update(scene)
         return out
+
+    def _on_floor(
+        self,
+        track_id: int,
+        state: TrackState,
+        row: int,
+        frame: FrameResult,
+        in_view: np.ndarray,
+        reading: TrunkReading | None,
+    ) -> PersonOnFloor:
+        people, motion = frame.people, state.floor_motion
+        return PersonOnFloor(
+            track=track_id,
+            role=state.role.role,
+            post=state.role.post,
+            floor=None if motion.position is None else motion.position.copy(),
+            velocity=motion.velocity.copy(),
+            heading=motion.heading,
+            stance=state.stance,
+            posture_ok=None,
+            keypoints=in_view,
+            world=people.world[row],
+            up=None if reading is None else reading.up,
+            hands=people.hands[row],
+            hand_scores=people.hand_scores[row],
+        )
 
     def finish(self, timestamp: float) -> list[Event]:
         """Close what is still open at the end of a recording."""
         events: list[Event] = []
         for track_id in list(self.tracks):
             events += self._close_track(track_id, timestamp)
-        return events + self.greeting.finish(timestamp, staff_present=False)
+        events += self.greeting.finish(timestamp, staff_present=False)
+        return events + self.visit.finish(timestamp)
 
     # -- pieces ------------------------------------------------------------------------
 

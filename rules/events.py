@@ -6,7 +6,12 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import Field, TypeAdapter
+
+from etiquette.rules.event_base import EventBase, PersonRole, Phase, Values
+from etiquette.rules.visit_events import ProcessVerdict, VisitEvent, VisitEventType
+
+__all__ = ["EventBase", "PersonRole", "Phase", "ProcessVerdict", "Values"]
 
 
 class BowVerdict(StrEnum):
@@ -31,16 +36,6 @@ class GreetingVerdict(StrEnum):
 
 class PostureVerdict(StrEnum):
     OFF_STANDARD = "off_standard"
-
-
-class Phase(StrEnum):
-    START = "start"
-    UPDATE = "update"
-    END = "end"
-
-
-class Values(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class BowValues(Values):
@@ -109,7 +104,7 @@ class MissedValues(Values):
     staff_present: bool = Field(description="Whether a staff member was at the door post.")
 
 
-EventType = Literal[
+DoorEventType = Literal[
     "bow",
     "welcome_gesture",
     "guiding_gesture",
@@ -119,7 +114,7 @@ EventType = Literal[
     "greeting",
     "greeting_missed",
 ]
-PersonRole = Literal["staff", "customer"]
+EventType = Literal[DoorEventType, VisitEventType]
 AnyValues = (
     BowValues
     | GestureValues
@@ -129,23 +124,6 @@ AnyValues = (
     | GreetingValues
     | MissedValues
 )
-
-
-class EventBase(BaseModel):
-    """What every event has: its phase, the track, the role, and when."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    phase: Phase
-    track: int
-    role: PersonRole | None
-    start: float = Field(description="Seconds (capture time).")
-    end: float
-    peak: float | None = None
-
-    def record(self) -> dict[str, object]:
-        """The events.jsonl object of a finished event."""
-        return self.model_dump(mode="json", exclude={"phase"})
 
 
 class BowEvent(EventBase):
@@ -213,7 +191,8 @@ Event = Annotated[
     | ArrivalEvent
     | PromptEvent
     | GreetingEvent
-    | MissedEvent,
+    | MissedEvent
+    | VisitEvent,
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)

@@ -16,8 +16,9 @@ from collections.abc import Callable
 import numpy as np
 
 from etiquette.rules.config import RulesConfig
-from etiquette.rules.engine import RulesEngine, SceneContext
+from etiquette.rules.engine import RulesEngine
 from etiquette.rules.events import FINISHED_BOW_VERDICTS, Event, Phase
+from etiquette.rules.scene import SceneContext
 from etiquette.vision.frame import FrameResult, People
 from etiquette.vision.joints import Joint
 

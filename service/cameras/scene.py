@@ -6,7 +6,7 @@ import numpy as np
 
 from etiquette.calibration.camera_file import CameraFile
 from etiquette.calibration.zones import FloorZones
-from etiquette.rules.engine import SceneContext
+from etiquette.rules.scene import SceneContext
 
 
 def scene_context(camera: CameraFile | None) -> SceneContext:

@@ -16,8 +16,9 @@ from etiquette.models.roi import Roi
 from etiquette.models.runtime import OnnxNetwork
 from etiquette.rules.body import CAMERA_UP, angle_deg, trunk_vector
 from etiquette.rules.config import HandShapeConfig, RulesConfig
-from etiquette.rules.engine import RulesEngine, SceneContext
+from etiquette.rules.engine import RulesEngine
 from etiquette.rules.hand_shape import hand_shape
+from etiquette.rules.scene import SceneContext
 from etiquette.service.offline.analyze import analyze
 from etiquette.vision.config import PerceptionConfig
 from etiquette.vision.pipeline import OnnxPerception

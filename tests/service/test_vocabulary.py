@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from etiquette.rules.events import BowVerdict, EventType, GreetingVerdict, PostureVerdict
+from etiquette.rules.scene import Stance
+from etiquette.rules.visit_events import PROCESS_FAULTS, ProcessVerdict, QueueExit
 from etiquette.service.clips.config import ALL_REASONS
 from etiquette.service.store.models import ROLES
 from etiquette.service.vocabulary import CATALOGUE, as_javascript, both, label, quantity
@@ -25,7 +27,13 @@ def _faults() -> set[str]:
     ("category", "ids"),
     [
         ("event", set(typing.get_args(EventType))),
-        ("verdict", {v.value for v in (*BowVerdict, *GreetingVerdict, *PostureVerdict)}),
+        (
+            "verdict",
+            {v.value for v in (*BowVerdict, *GreetingVerdict, *PostureVerdict, *ProcessVerdict)},
+        ),
+        ("process_fault", set(PROCESS_FAULTS)),
+        ("queue_exit", set(typing.get_args(QueueExit))),
+        ("stance", {Stance.STANDING, Stance.SITTING, Stance.UNKNOWN}),
         ("posture_fault", _faults()),
         ("clip_reason", set(ALL_REASONS)),
         ("role", set(ROLES) | {"staff", "customer"}),
