@@ -13,6 +13,11 @@ from etiquette.rules.scene import SceneContext, SceneFrame, SceneRule
 def scene_rules(config: RulesConfig, context: SceneContext) -> list[SceneRule]:
     """Every scene rule this camera needs, in the order they must run."""
     rules: list[SceneRule] = []
+    # door crossings, then the farewell that needs them (rules/door.py, rules/farewell.py)
+    # guiding after a greeting (rules/guiding.py)
+    # the queue and its second diversion (rules/queue.py)
+    # the opening line-up and salutes (rules/opening.py)
+    # counter visits (lobby camera) and the teller's acts (counter camera) (rules/teller.py)
     return rules
 
 
