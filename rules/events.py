@@ -97,6 +97,10 @@ class GreetingValues(Values):
     bow_verdict: BowVerdict | None = None
     gesture: bool = False
     customers: int = 1
+    customer_tracks: list[int] = Field(
+        default_factory=list,
+        description="The greeted customers' tracks (empty in greetings stored before it existed).",
+    )
 
 
 class MissedValues(Values):

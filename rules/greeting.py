@@ -217,6 +217,7 @@ class GreetingTimer:
                 bow_verdict=None if bow is None else bow.bow_verdict,
                 gesture=any(a.kind == "welcome_gesture" for a in finished),
                 customers=len(opportunity.customers),
+                customer_tracks=list(opportunity.customers),
             ),
             verdict=self._timeliness(latency),
         )

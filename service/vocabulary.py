@@ -63,6 +63,12 @@ CATALOGUE: dict[str, dict[str, tuple[str, str]]] = {
         "bow_off_standard": ("鞠躬不标准", "bow off standard"),
         "good_bow": ("标准鞠躬（示范）", "good bow (example)"),
         "posture_lapse": ("站姿不规范", "posture lapse"),
+        "guiding_off_standard": ("引导不规范", "guiding off standard"),
+        "good_guiding": ("标准引导（示范）", "good guiding (example)"),
+        "not_escorted": ("未送客", "customer not escorted out"),
+        "teller_off_standard": ("临柜服务不规范", "teller steps off standard"),
+        "opening_off_standard": ("开门站位不到位", "opening line-up off standard"),
+        "long_queue": ("排队过长", "long queue"),
     },
     "role": {
         "staff": ("员工", "staff"),
@@ -80,6 +86,14 @@ CATALOGUE: dict[str, dict[str, tuple[str, str]]] = {
         "ticket_machine": ("取号机", "ticket machine"),
         "self_service": ("自助服务区", "self-service area"),
         "waiting": ("等候区", "waiting area"),
+    },
+    "process": {
+        "door_greeting": ("迎宾", "door greeting"),
+        "opening": ("开门迎宾", "opening welcome"),
+        "guiding": ("迎宾引导", "guiding"),
+        "queue": ("客户分流", "customer diversion"),
+        "teller": ("临柜五部曲", "teller's five steps"),
+        "farewell": ("礼貌送客", "polite farewell"),
     },
     "process_fault": {
         "not_escorted": ("未送客至门口", "not escorted to the door"),

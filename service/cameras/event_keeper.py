@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from etiquette.rules.events import Event, parse_event
 from etiquette.rules.greeting import GreetingMemory, local_day
+from etiquette.rules.visit_events import OpeningPromptEvent, QueuePromptEvent
 from etiquette.service import metrics
 from etiquette.service.cameras.runner import EventMessage
 from etiquette.service.config import SiteConfig
@@ -86,6 +87,10 @@ class EventKeeper:
             metrics.PROMPTS_SENT.labels(message.camera).inc()
         elif event.type == "greeting_missed":
             self._publish("warning", event_id, message.camera, event, door_post, WARNING_TEXT)
+        elif isinstance(event, QueuePromptEvent | OpeningPromptEvent):
+            # The lobby manager at the door post diverts the queue and calls staff to posts.
+            self._publish("prompt", event_id, message.camera, event, door_post, event.values.text)
+            metrics.PROMPTS_SENT.labels(message.camera).inc()
         else:
             self._publish("event", event_id, message.camera, event, message.post, None)
 

@@ -7,6 +7,13 @@ from __future__ import annotations
 
 from etiquette.rules.engine import PersonRules
 from etiquette.rules.events import BowValues, Event, GreetingValues, PostureValues
+from etiquette.rules.visit_events import (
+    FarewellValues,
+    GuidingValues,
+    QueuePromptValues,
+    QueueWaitValues,
+    TellerServiceValues,
+)
 from etiquette.service.vocabulary import Language, label, quantity
 from etiquette.vision.joints import Role
 
@@ -28,6 +35,14 @@ def caption(event: Event, language: Language = "zh") -> str:
         details = [label("posture_fault", fault, language) for fault in values.reasons]
     elif isinstance(values, GreetingValues):
         measured = quantity(values.latency_s, "s", language)
+    elif isinstance(values, GuidingValues | TellerServiceValues):
+        details = [label("process_fault", fault, language) for fault in values.faults]
+    elif isinstance(values, FarewellValues) and values.escorted:
+        measured = quantity(values.together_m, "m", language)
+    elif isinstance(values, QueuePromptValues):
+        measured = f"{values.length} 人" if language == "zh" else f"{values.length} people"
+    elif isinstance(values, QueueWaitValues):
+        measured = quantity(values.wait_s, "s", language)
     verdict = label("verdict", event.verdict, language) if event.verdict else ""
     head = " ".join(part for part in (who, what, measured) if part)
     tail = "、".join(details) if language == "zh" else ", ".join(details)

@@ -14,6 +14,12 @@ ALL_REASONS: list[ClipReason] = [
     "bow_off_standard",
     "good_bow",
     "posture_lapse",
+    "guiding_off_standard",
+    "good_guiding",
+    "not_escorted",
+    "teller_off_standard",
+    "opening_off_standard",
+    "long_queue",
 ]
 
 

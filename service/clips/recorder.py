@@ -42,6 +42,17 @@ MAX_QUEUED_CLIPS = 4  # clips waiting for the writer; more would pile up memory
 ENCODER_THREADS = 1  # the writer shares two cores with perception
 
 
+# Clips of the processes beyond the door greeting: (to standard, off standard) reasons. The
+# queue prompt is filmed to show the queue that called for a diversion.
+PROCESS_CLIPS: dict[str, tuple[ClipReason | None, ClipReason | None]] = {
+    "guiding": ("good_guiding", "guiding_off_standard"),
+    "farewell": (None, "not_escorted"),
+    "teller_service": (None, "teller_off_standard"),
+    "opening_lineup": (None, "opening_off_standard"),
+    "queue_prompt": ("long_queue", "long_queue"),
+}
+
+
 def wanted(event: Event, reasons: list[ClipReason] | None = None) -> ClipReason | None:
     """Why this event deserves a clip (None: it does not). Bows and posture are coached for
     staff only."""
@@ -52,6 +63,9 @@ def wanted(event: Event, reasons: list[ClipReason] | None = None) -> ClipReason 
         reason = "missed_greeting"
     elif event.type == "greeting" and event.verdict == "late":
         reason = "late_greeting"
+    elif event.type in PROCESS_CLIPS:
+        good, bad = PROCESS_CLIPS[event.type]
+        reason = good if event.verdict == "to_standard" else bad
     elif event.role != "staff":
         return None
     elif event.type == "bow" and event.verdict in BAD_BOWS:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from etiquette.service.reports.arrivals import ArrivalAccount
 from etiquette.service.reports.posture import PosturePeriod, PostureTimeline
+from etiquette.service.reports.processes import ProcessRow
 from etiquette.service.reports.trends import TrendRow
 from etiquette.service.reports.uptime import CameraUptime
 
@@ -136,6 +137,10 @@ class ShiftReport(BaseModel):
     )
     cameras: list[CameraUptime] = Field(
         default_factory=list, description="Each camera's uptime over the period (to now)."
+    )
+    processes: list[ProcessRow] = Field(
+        default_factory=list,
+        description="The rest of the deck: opening, guiding, diversion, teller, farewell.",
     )
 
     @property

@@ -25,6 +25,7 @@ from etiquette.service.reports import words
 from etiquette.service.reports.arrivals import BUCKETS
 from etiquette.service.reports.models import HISTOGRAM_EDGES, ShiftReport
 from etiquette.service.reports.posture import PostureTimeline, PostureUnit
+from etiquette.service.reports.processes import fault_text
 from etiquette.service.reports.table import report_csv
 from etiquette.service.vocabulary import both, named, quantity
 
@@ -170,6 +171,7 @@ def report_html(report: ShiftReport, font_face: str = "", base_url: str | None =
         named=partial(named, report.names),
         both=both,
         quantity=quantity,
+        fault_text=fault_text,
         clip_link=lambda clip: f"{root}/clips?clip={clip}",
     )
     warn_missing_glyphs(html, f"report {report.site}")

@@ -24,6 +24,7 @@ from etiquette.service.config import SiteConfig
 from etiquette.service.reports.arrivals import account
 from etiquette.service.reports.models import Moment, PostSummary, ShiftReport, StaffSummary
 from etiquette.service.reports.posture import by_hour, timeline
+from etiquette.service.reports.processes import process_rows
 from etiquette.service.reports.trends import trends
 from etiquette.service.reports.uptime import uptime
 from etiquette.service.store.events import EventStore, StoredEvent
@@ -244,6 +245,7 @@ def build_report(
         posture_by_hour=by_hour(lapses, zone),
         posture_timeline=timeline(lapses, zone),
         worst=sorted(worst, key=lambda m: -m.severity)[:WORST_MOMENTS],
+        processes=process_rows(events),
         account=account(
             [e for e in events if e.event.type == "customer_arrived"],
             [e for e in (*events, *later_outcomes) if e.event.type in OUTCOMES],

@@ -57,6 +57,14 @@ def report_csv(report: ShiftReport, base_url: str | None = None) -> str:
     writer.writerow([shift, both("event", "welcome_gesture"), report.welcome_gestures, ""])
     writer.writerow([shift, both("event", "guiding_gesture"), report.guiding_gestures, ""])
     writer.writerow([shift, "站姿不规范 posture lapses", report.posture_lapses, ""])
+    for row in report.processes:
+        where = both("process", row.process)
+        writer.writerow([where, "次数 occasions", row.occasions, ""])
+        writer.writerow([where, "达标 to standard", row.to_standard, ""])
+        for figure in row.figures:
+            writer.writerow([where, figure.name, figure.value, ""])
+        for fault, count in row.faults.items():
+            writer.writerow([where, both("process_fault", fault), count, ""])
     for trend in report.trends:
         where = f"趋势 trend {words.trend_label(trend)}"
         writer.writerow([where, "到店 arrivals", trend.arrivals, ""])

@@ -164,7 +164,17 @@ class TokenInfo(BaseModel):
 
 
 ClipReason = Literal[
-    "missed_greeting", "late_greeting", "bow_off_standard", "good_bow", "posture_lapse"
+    "missed_greeting",
+    "late_greeting",
+    "bow_off_standard",
+    "good_bow",
+    "posture_lapse",
+    "guiding_off_standard",
+    "good_guiding",
+    "not_escorted",
+    "teller_off_standard",
+    "opening_off_standard",
+    "long_queue",
 ]
 
 

@@ -13,6 +13,7 @@ from etiquette.rules.events import BowVerdict, EventType, GreetingVerdict, Postu
 from etiquette.rules.scene import Stance
 from etiquette.rules.visit_events import PROCESS_FAULTS, ProcessVerdict, QueueExit
 from etiquette.service.clips.config import ALL_REASONS
+from etiquette.service.reports.processes import PROCESSES
 from etiquette.service.store.models import ROLES
 from etiquette.service.vocabulary import CATALOGUE, as_javascript, both, label, quantity
 
@@ -32,6 +33,7 @@ def _faults() -> set[str]:
             {v.value for v in (*BowVerdict, *GreetingVerdict, *PostureVerdict, *ProcessVerdict)},
         ),
         ("process_fault", set(PROCESS_FAULTS)),
+        ("process", set(PROCESSES)),
         ("queue_exit", set(typing.get_args(QueueExit))),
         ("stance", {Stance.STANDING, Stance.SITTING, Stance.UNKNOWN}),
         ("posture_fault", _faults()),
@@ -79,3 +81,19 @@ def test_quantities_have_units_and_sane_precision(
 def test_the_pages_get_the_same_catalogue() -> None:
     script = as_javascript()
     assert '"greeting_missed": ["未迎宾", "greeting missed"]' in script
+
+
+WEB = Path(__file__).resolve().parents[2] / "service" / "api" / "web"
+
+
+def _js_list(file: str, name: str) -> set[str]:
+    found = re.search(rf"const {name} = \[(.*?)\];", (WEB / file).read_text(), re.S)
+    assert found, f"{name} not found in {file}"
+    return set(re.findall(r'"([a-z_]+)"', found.group(1)))
+
+
+def test_the_pages_offer_every_clip_reason_and_every_event_type_a_person_reads() -> None:
+    assert _js_list("clips.js", "REASONS") == set(ALL_REASONS)
+    # Counter visits and attention intervals are the teller judge's inputs, not for people.
+    shown = set(typing.get_args(EventType)) - {"counter_visit", "attention"}
+    assert _js_list("dashboard.js", "EVENT_TYPES") == shown

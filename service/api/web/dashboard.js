@@ -21,6 +21,9 @@ const TEXT = {
     staffThere: "门岗有人", nobodyThere: "门岗无人", upper: "（仅上半身）", missedAlert: (at, cam) => at + " " + cam + "：客户未被迎宾",
     downAlert: (cam, state) => "摄像头「" + cam + "」" + state, dismiss: "知道了", day: d => "今日数据 · " + d, bow: "鞠躬",
     sep: "、", newest: n => "（列出最近 " + n + " 条，可用筛选查看更多）",
+    frontLeft: "左前方", gestureMade: "有指引手势", reached: "到达", escortedBy: "陪同步行", notEscorted: "无人送客",
+    inward: "进门", outward: "出门", queued: n => "排队 " + n + " 人", waited: "等候", cameAfter: "提示后到场",
+    manned: (a, b) => "岗位到位 " + a + "/" + b, salutes: n => "举手礼 " + n + " 次", handovers: (a, b) => "双手递接 " + a + "/" + b,
   },
   en: {
     title: "Service etiquette today", language: "中文",
@@ -37,9 +40,15 @@ const TEXT = {
     staffThere: "staff at the door post", nobodyThere: "nobody at the door post", upper: " (upper body only)", missedAlert: (at, cam) => at + " " + cam + ": a customer was not greeted",
     downAlert: (cam, state) => "Camera “" + cam + "”: " + state, dismiss: "Dismiss", day: d => "Today · " + d, bow: "bow",
     sep: ", ", newest: n => " (the newest " + n + " listed: filter to see others)",
+    frontLeft: "at front left", gestureMade: "guiding gesture made", reached: "reached", escortedBy: "walked together", notEscorted: "nobody saw them out",
+    inward: "in", outward: "out", queued: n => n + " in the queue", waited: "waited", cameAfter: "came after the prompt",
+    manned: (a, b) => "posts manned " + a + "/" + b, salutes: n => n + " salutes", handovers: (a, b) => "both hands " + a + "/" + b,
   },
 };
-const EVENT_TYPES = ["customer_arrived", "greeting", "greeting_missed", "greeting_prompt", "bow", "welcome_gesture", "guiding_gesture", "posture"];
+const EVENT_TYPES = ["customer_arrived", "greeting", "greeting_missed", "greeting_prompt", "bow", "welcome_gesture", "guiding_gesture", "posture",
+  "opening_prompt", "opening_lineup", "salute", "guiding", "queue_prompt", "queue_response", "queue_wait", "teller_service", "stood_up", "handover", "door_crossing", "farewell"];
+// Processes judged as a whole: to standard or not, with their faults (rules/visit_events.py).
+const PROCESS_TYPES = ["opening_lineup", "guiding", "teller_service", "farewell"];
 const ALERT_WINDOW_S = 600;  // a missed greeting stays on the banner this long
 const PENDING_S = 90;  // an arrival without an outcome this recent is still waiting for one
 const SHOWN = 300;  // the newest rows listed: a busy day's thousands would slow a tablet down
@@ -80,13 +89,16 @@ function result(e) {
     case "greeting_missed": return ["bad", w("event", "greeting_missed")];
     case "greeting": return ev.verdict === "late" ? ["warn", w("verdict", "late")] : ["good", w("verdict", "on_time")];
     case "customer_arrived": return arrivalOutcome(e);
-    case "greeting_prompt": return ["info", t("prompted")];
+    case "greeting_prompt": case "queue_prompt": case "opening_prompt": return ["info", t("prompted")];
     case "posture": return ["warn", w("verdict", ev.verdict || "off_standard")];
     case "bow": {
       if (ev.role !== "staff" || ["cancelled", "unfinished"].includes(ev.verdict)) return ["info", w("verdict", ev.verdict)];
       return [ev.verdict === "to_standard" ? "good" : "warn", w("verdict", ev.verdict)];
     }
-    default: return ["good", t("made")];  // a gesture
+    default:
+      if (PROCESS_TYPES.includes(ev.type)) return [ev.verdict === "to_standard" ? "good" : "warn", w("verdict", ev.verdict)];
+      if (ev.type === "queue_wait" || ev.type === "door_crossing" || ev.type === "queue_response") return ["info", "–"];
+      return ["good", t("made")];  // a gesture, a salute, a handover, standing up
   }
 }
 
@@ -103,7 +115,31 @@ function details(e) {
     if (v.gesture) parts.push(t("withGesture"));
     if (v.customers > 1) parts.push(t("customers", v.customers));
   } else if (ev.type === "greeting_missed") parts.push(t("customers", v.customers), v.staff_present ? t("staffThere") : t("nobodyThere"));
+  else visitDetails(ev, v, parts);
   return parts.filter(Boolean).join(" · ") || "–";
+}
+
+function faults(v) { return (v.faults || []).map(f => w("process_fault", f)).join(t("sep")); }
+function percentText(share) { return share == null ? "–" : Math.round(100 * share) + "%"; }
+
+// The rest of a visit (issue 14): what each process measured, in words.
+function visitDetails(ev, v, parts) {
+  switch (ev.type) {
+    case "guiding":
+      parts.push(t("frontLeft") + " " + percentText(v.front_left_share), v.gesture ? t("gestureMade") : "", v.destination ? t("reached") + w("zone", v.destination) : "", faults(v));
+      break;
+    case "farewell": parts.push(v.escorted ? t("escortedBy") + " " + q(v.together_m, "m") : t("notEscorted")); break;
+    case "door_crossing": parts.push(t(v.direction === "in" ? "inward" : "outward")); break;
+    case "queue_prompt": case "opening_prompt": parts.push(t("said") + v.text); break;
+    case "queue_response": parts.push(t("cameAfter") + " " + q(v.latency_s, "s"), t("queued", v.length)); break;
+    case "queue_wait": parts.push(t("waited") + " " + q(v.wait_s, "s"), w("queue_exit", v.left_to)); break;
+    case "opening_lineup":
+      parts.push(t("manned", v.posts.filter(p => p.present).length, v.posts.length), t("salutes", v.salutes));
+      parts.push(v.posts.filter(p => !p.present).map(p => (S.site.names[p.post] || p.post) + " " + w("process_fault", "post_empty")).join(t("sep")));
+      break;
+    case "teller_service": parts.push(t("handovers", v.both_hands, v.handovers), faults(v)); break;
+    case "handover": case "stood_up": case "salute": if (v.duration_s != null) parts.push(t("lasted") + " " + q(v.duration_s, "s")); break;
+  }
 }
 
 function renderFigures() {

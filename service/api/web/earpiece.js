@@ -34,6 +34,9 @@ const REFUSED = {
   4403: ["这个令牌不能接收迎宾提示。", "This token may not receive greeting prompts."],
 };
 const ENGLISH_PROMPT = { prompt: "Customer at the door: please greet", warning: "Greeting late: please attend" };
+// Prompts other than the door greeting's, in English (the Chinese text comes with the message).
+const ENGLISH_BY_TYPE = { queue_prompt: "Queue at the counters: please divert customers", opening_prompt: "Opening soon: posts still empty" };
+function englishText(m) { return ENGLISH_BY_TYPE[m.type] || ENGLISH_PROMPT[m.kind]; }
 const PING_MS = 5000, SILENT_MS = 15000; // the server beats every 5 s: three missed = dead
 const LOST_GRACE_MS = 3000, LOST_REPEAT_MS = 30000, RETRY_MAX_MS = 5000;
 const FRESH_S = 10; // older prompts (replayed, or missed long ago) are listed, not spoken
@@ -232,14 +235,14 @@ function renderPrompts() {
     const m = newest.message, latest = $("latest");
     latest.dataset.key = newest.key;
     latest.className = m.kind;
-    latest.querySelector(".text").textContent = lang === "en" ? ENGLISH_PROMPT[m.kind] : m.text || word("event", m.type, lang);
+    latest.querySelector(".text").textContent = lang === "en" ? englishText(m) : m.text || word("event", m.type, lang);
     latest.querySelector(".where").textContent = [t("customer"), postName(m.post), cameraName(m.camera)].join(" · ");
     latest.querySelector(".ago").textContent = `${ago(m.captured_at)} · ${clockTime(m.captured_at)}`;
   }
   $("older").replaceChildren(...older.map(({ key, message: m }) => {
     const item = document.createElement("li");
     item.dataset.key = key; item.className = m.kind;
-    for (const [name, text] of [["time", clockTime(m.captured_at)], ["text", lang === "en" ? ENGLISH_PROMPT[m.kind] : m.text], ["ago", ago(m.captured_at)]]) {
+    for (const [name, text] of [["time", clockTime(m.captured_at)], ["text", lang === "en" ? englishText(m) : m.text], ["ago", ago(m.captured_at)]]) {
       item.appendChild(Object.assign(document.createElement("span"), { className: name, textContent: text }));
     }
     return item;
