@@ -19,6 +19,7 @@ ARRIVAL_COLOR = (0, 165, 255)
 POST_COLOR = (0, 200, 0)
 COUNTER_COLOR = (255, 128, 0)
 QUEUE_COLOR = (0, 255, 255)
+AREA_COLOR = (170, 36, 142)  # purple, as the calibration page draws areas
 MARK_COLOR = (255, 0, 255)
 SAMPLES_PER_SEGMENT = 24  # enough for lens distortion to bend a drawn line
 MAX_GRID_LINES = 200
@@ -140,7 +141,7 @@ def measured_floor(floor: Floor, zones: FloorZones) -> np.ndarray:
     points = [np.array([[p.x, p.y] for p in floor.points]).reshape(-1, 2)]
     if zones.door is not None:
         points.append(zones.arrival_polygon())
-    points += [*zones.posts.values(), *zones.counters.values()]
+    points += [*zones.posts.values(), *zones.counters.values(), *zones.areas.values()]
     if zones.queue is not None:
         points.append(zones.queue)
     return np.vstack(points)
@@ -171,7 +172,11 @@ def draw_overlay(
         _polyline(canvas, projection, np.array([zones.door.a, zones.door.b]), DOOR_COLOR, 3)
         door = np.array([zones.door.a, zones.door.b])
         _label(canvas, projection, door, said.get("door", "door"), DOOR_COLOR, write)
-    for polygons, color in ((zones.posts, POST_COLOR), (zones.counters, COUNTER_COLOR)):
+    for polygons, color in (
+        (zones.posts, POST_COLOR),
+        (zones.counters, COUNTER_COLOR),
+        (zones.areas, AREA_COLOR),
+    ):
         for name, polygon in polygons.items():
             _polyline(canvas, projection, polygon, color, 2, closed=True)
             _label(canvas, projection, polygon, said.get(name, name), color, write)

@@ -16,7 +16,7 @@ from etiquette.calibration.zones import FloorZones
 
 @dataclass(frozen=True)
 class Shape:
-    kind: str  # door, arrival, post, counter, queue
+    kind: str  # door, arrival, post, counter, queue, area
     name: str
     floor: np.ndarray  # (n, 2) metres, closed polygons repeat their first corner
 
@@ -69,7 +69,11 @@ def shapes(zones: Zones) -> list[Shape]:
         arrival = floor.arrival_polygon()
         found.append(Shape("arrival", "arrival", np.vstack([arrival, arrival[:1]])))
         found.append(Shape("door", "door", np.array([floor.door.a, floor.door.b])))
-    for kind, polygons in (("post", floor.posts), ("counter", floor.counters)):
+    for kind, polygons in (
+        ("post", floor.posts),
+        ("counter", floor.counters),
+        ("area", floor.areas),
+    ):
         for name, polygon in polygons.items():
             found.append(Shape(kind, name, np.vstack([polygon, polygon[:1]])))
     if floor.queue is not None:

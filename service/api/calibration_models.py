@@ -67,7 +67,7 @@ class CalibrationResult(BaseModel):
 
 
 class ZoneOutline(BaseModel):
-    kind: Literal["door", "arrival", "post", "counter", "queue"]
+    kind: Literal["door", "arrival", "post", "counter", "queue", "area"]
     name: str
     pieces: list[list[Pair]] = Field(description="Pixel polylines (the parts in view).")
 

@@ -136,7 +136,10 @@ def _chinese_text(
 
 def _zone_words(camera: CameraFile) -> dict[str, str]:
     """Labels for the check picture, Chinese first: 门线 door, 岗位 door_post, ..."""
-    words = {key: f"{label('zone', key)} {label('zone', key, 'en')}" for key in ("door", "queue")}
+    words = {
+        key: f"{label('zone', key)} {label('zone', key, 'en')}"
+        for key in ("door", "queue", "ticket_machine", "self_service", "waiting")
+    }
     for kind, names in (("post", camera.zones.posts), ("counter", camera.zones.counters)):
         for name in names:
             words[name] = f"{label('zone', kind)} {name}"

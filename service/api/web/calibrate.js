@@ -5,13 +5,13 @@
 let lang = localStorage.getItem("etiquette-lang") || "zh";
 const $ = (id) => document.getElementById(id);
 const svg = $("overlay"), image = $("snapshot"), cameraSelect = $("camera");
-const COLORS = { door: "#e53935", arrival: "#ff9800", post: "#43a047", counter: "#1e88e5", queue: "#fdd835" };
+const COLORS = { door: "#e53935", arrival: "#ff9800", post: "#43a047", counter: "#1e88e5", queue: "#fdd835", area: "#8e24aa" };
 let size = null, marks = [], zones = emptyZones(), fit = null, gate = { max_mark_error_cm: 10, warn_mark_error_cm: 5 };
 let edited = { marks: false, zones: new Set() }, tool = null, drag = null, moved = false, dragEnded = false, timer = null;
 let status = null, result = null, cameraError = "";
 
 function t(key, ...args) { const v = TEXT[lang][key]; return typeof v === "function" ? v(...args) : v; }
-function emptyZones() { return { door: null, arrival_distance_m: 1.0, posts: {}, counters: {}, queue: null }; }
+function emptyZones() { return { door: null, arrival_distance_m: 1.0, posts: {}, counters: {}, queue: null, areas: {} }; }
 function say(element, shown) {  // shown: {cls, text} or {cls, note: {zh, en}} or a function
   const el = $(element); if (!shown) { el.className = ""; el.textContent = ""; return; }
   el.className = shown.cls; el.textContent = shown.note ? shown.note[lang] : shown.text();
@@ -45,7 +45,7 @@ function completePrefix() {  // marks up to the first one without both numbers
   return done;
 }
 function zonesBody() {
-  const body = { arrival_distance_m: zones.arrival_distance_m, posts: zones.posts, counters: zones.counters };
+  const body = { arrival_distance_m: zones.arrival_distance_m, posts: zones.posts, counters: zones.counters, areas: zones.areas };
   if (zones.door) body.door = zones.door;
   if (zones.queue) body.queue = zones.queue;
   return body;
@@ -120,7 +120,7 @@ function renderZones() {
     list.appendChild(item);
   };
   if (zones.door) add("door", "", () => { zones.door = null; edited.zones.add("door"); });
-  for (const [kind, key] of [["post", "posts"], ["counter", "counters"]])
+  for (const [kind, key] of [["post", "posts"], ["counter", "counters"], ["area", "areas"]])
     for (const name of Object.keys(zones[key]))
       add(kind, name, () => { delete zones[key][name]; edited.zones.add(key); });
   if (zones.queue) add("queue", "", () => { zones.queue = null; edited.zones.add("queue"); });
@@ -143,7 +143,7 @@ function draw() {
       line(piece, color, zone.kind === "door" ? 4 : 2, closed ? { fill: color, "fill-opacity": zone.kind === "arrival" ? 0.25 : 0.15 } : {});
     }
     const first = zone.pieces[0]?.[0];
-    if (first && zone.kind !== "arrival") label(first[0] + 4 * k, first[1] - 4 * k, zone.kind === "door" ? t("door") : zone.kind === "queue" ? t("queue") : zone.name, color, k);
+    if (first && zone.kind !== "arrival") label(first[0] + 4 * k, first[1] - 4 * k, zone.kind === "door" ? t("door") : zone.kind === "queue" ? t("queue") : zone.kind === "area" ? (t(zone.name) || zone.name) : zone.name, color, k);
   }
   const inside = fit?.pixels?.[0];
   if (zones.door && inside) {
@@ -194,9 +194,9 @@ function updateHint() {
 }
 function startTool(kind) {
   if (!fit || fit.verdict === "refused") { result = { cls: "error", text: () => t("needFloor") }; say("result", result); return; }
-  const name = $("zone-name").value.trim(), key = kind + "s";
+  const name = kind === "area" ? $("area-name").value : $("zone-name").value.trim(), key = kind + "s";
   if ((kind === "post" || kind === "counter") && !name) { result = { cls: "error", text: () => t("needName") }; say("result", result); return; }
-  if ((kind === "post" || kind === "counter") && zones[key][name]) { result = { cls: "error", text: () => t("nameTaken", name) }; say("result", result); return; }
+  if ((kind === "post" || kind === "counter" || kind === "area") && zones[key][name]) { result = { cls: "error", text: () => t("nameTaken", name) }; say("result", result); return; }
   tool = { kind, name, pixels: [] };
   $("finish-shape").hidden = kind === "door"; $("cancel-shape").hidden = false;
   updateHint(); draw();
@@ -219,7 +219,7 @@ async function finishShape() {
   else { zones[tool.kind + "s"][tool.name] = floor; edited.zones.add(tool.kind + "s"); }
   result = null; say("result", null); stopTool(); renderZones(); refresh();
 }
-for (const kind of ["door", "post", "counter", "queue"]) $("draw-" + kind).onclick = () => startTool(kind);
+for (const kind of ["door", "post", "counter", "queue", "area"]) $("draw-" + kind).onclick = () => startTool(kind);
 $("finish-shape").onclick = () => finishShape();
 $("cancel-shape").onclick = stopTool;
 $("arrival").onchange = () => {
@@ -271,7 +271,7 @@ async function loadCurrent(clearResult = true) {
   const current = answer.camera_file;
   marks = (current?.floor?.points || []).map(p => ({ u: p.u, v: p.v, x: String(p.x), y: String(p.y) }));
   zones = { ...emptyZones(), ...(current?.zones || {}) };
-  zones.posts = zones.posts || {}; zones.counters = zones.counters || {};
+  zones.posts = zones.posts || {}; zones.counters = zones.counters || {}; zones.areas = zones.areas || {};
   edited = { marks: false, zones: new Set() };
   $("restore").hidden = !answer.backup;
   if (clearResult && answer.notes?.length) { result = { cls: "warn", note: answer.notes[0] }; say("result", result); }

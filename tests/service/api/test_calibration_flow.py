@@ -35,6 +35,8 @@ POSTS = {
     "door_post": [(0.6, 3.0), (1.4, 3.0), (1.4, 3.6), (0.6, 3.6)],
     "teller_post": [(-1.4, 3.0), (-0.6, 3.0), (-0.6, 3.6), (-1.4, 3.6)],
 }
+QUEUE = [(-1.4, 4.0), (-0.4, 4.0), (-0.4, 4.5), (-1.4, 4.5)]
+TICKET_MACHINE = [(0.4, 4.0), (1.2, 4.0), (1.2, 4.5), (0.4, 4.5)]
 
 
 @pytest.fixture(scope="module")
@@ -95,10 +97,23 @@ def _draw_zones(page: Page) -> None:
             _click_floor(page, x, y)
         page.click("#finish-shape")
         page.wait_for_selector(f"#zones-list li[data-name={name}]", timeout=15000)
+    page.click("#draw-queue")
+    for x, y in QUEUE:
+        _click_floor(page, x, y)
+    page.click("#finish-shape")
+    page.wait_for_selector("#zones-list li[data-kind=queue]", timeout=15000)
+    page.select_option("#area-name", "ticket_machine")
+    page.click("#draw-area")
+    for x, y in TICKET_MACHINE:
+        _click_floor(page, x, y)
+    page.click("#finish-shape")
+    page.wait_for_selector("#zones-list li[data-name=ticket_machine]", timeout=15000)
     page.wait_for_function(  # the grid and the zones drawn from the fit
         "document.querySelectorAll('#overlay polyline').length > 20"
         " && [...document.querySelectorAll('#overlay text')]"
-        ".some(t => t.textContent === 'teller_post')",
+        ".some(t => t.textContent === 'teller_post')"
+        " && [...document.querySelectorAll('#overlay text')]"
+        ".some(t => t.textContent === '取号机')",
         timeout=15000,
     )
 
@@ -124,7 +139,7 @@ def test_a_whole_calibration_by_clicking(browser: Browser, tmp_path: Path) -> No
         page.reload()
         page.wait_for_function(f"document.querySelectorAll('#points tr').length === {len(MARKS)}")
         page.wait_for_function("document.querySelectorAll('#overlay polyline').length > 20")
-        assert page.locator("#zones-list li").count() == 3
+        assert page.locator("#zones-list li").count() == 5
         assert page.is_hidden("#restore")  # a first calibration replaces no file
         _shot(page, shots, "calibrate-1366x768-saved")
         page.click("#etq-lang")
@@ -169,3 +184,9 @@ def test_a_whole_calibration_by_clicking(browser: Browser, tmp_path: Path) -> No
     for name, corners in POSTS.items():
         error = np.abs(np.array(camera.zones.posts[name]) - np.array(corners)).max()
         assert error < 0.05, (name, camera.zones.posts[name])
+    assert camera.zones.queue is not None and set(camera.zones.areas) == {"ticket_machine"}
+    for drawn_zone, corners in (
+        (camera.zones.queue, QUEUE),
+        (camera.zones.areas["ticket_machine"], TICKET_MACHINE),
+    ):
+        assert np.abs(np.array(drawn_zone) - np.array(corners)).max() < 0.05, drawn_zone
