@@ -16,6 +16,7 @@ from etiquette.rules.motion import BodyMotion
 from etiquette.rules.posture import PostureTracker, posture_faults
 from etiquette.rules.roles import ROLE_NAMES, RoleKeeper
 from etiquette.rules.scene import FloorMotion, PersonOnFloor, SceneContext, SceneFrame, Stance
+from etiquette.rules.stance import StanceMeter
 from etiquette.rules.trunk import Reference, SceneBaseline, TrunkMeter, TrunkReading
 from etiquette.rules.upper_body import ShoulderCue
 from etiquette.rules.visit import VisitRules
@@ -46,6 +47,7 @@ class TrackState:
     posture: PostureTracker
     role: RoleKeeper
     last_time: float
+    stance_meter: StanceMeter
     motion: BodyMotion = field(default_factory=BodyMotion)
     arrived: bool = False
     # Someone already in the arrival zone when the service starts did not just arrive; a
@@ -91,6 +93,7 @@ class RulesEngine:
                 posture=PostureTracker(config.posture),
                 role=RoleKeeper(track_id, config.roles, faces_post=self.context.faces_post),
                 last_time=timestamp,
+                stance_meter=StanceMeter(config.stance),
                 was_inside_arrival=timestamp - self.first_frame_time <= STARTUP_S,
             )
             self.tracks[track_id] = state
@@ -121,6 +124,8 @@ class RulesEngine:
             reading = state.trunk.update(
                 now, in_view, world, state.motion.hip_speed, people.standing_trunk[row]
             )
+            up = None if reading is None else reading.up
+            state.stance = state.stance_meter.update(now, in_view, world, up)
             faults: list[str] | None = None
             if reading is not None:
                 state.reference = reading.reference

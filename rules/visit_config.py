@@ -23,8 +23,24 @@ class StanceConfig(Settings):
         le=90,
         description="Legs in view: a thigh within this of level (hip to knee) is a seated thigh.",
     )
+    sit_deep_knee_deg: float = Field(
+        100.0,
+        gt=0,
+        le=180,
+        description="Legs in view: a knee bent below this is sitting (or crouching) whatever the thigh's slope. Walking bends the knee to 110-120 degrees at most; the pose model misreads a seated thigh's slope by up to 20 degrees (Human3.6M SittingDown: 69 from level read, 51 by motion capture, knee 59 read, 68 true).",
+    )
     hold_s: float = Field(
         0.5, ge=0, description="A new stance must hold this long before it is believed."
+    )
+    upper_rise_widths: float = Field(
+        0.6,
+        gt=0,
+        description="Upper body only (legs out of the picture): the shoulders rising (falling) in the picture by this many shoulder widths is standing up (sitting down). A thigh's length is 1.0-1.2 shoulder widths; a 45-degree bow drops the shoulders about 0.45 (and a deeper one carries the head down, which sitting does not); walking toward a camera at head height moves them about 0.25 from 2 m to 1 m.",
+    )
+    upper_rise_s: float = Field(
+        2.0,
+        gt=0,
+        description="...within this long (standing up or sitting down takes 1-2 s; a slow slump over minutes is not a change of stance).",
     )
 
 
@@ -108,7 +124,7 @@ class QueueConfig(Settings):
     join_s: float = Field(
         3.0,
         ge=0,
-        description="Standing this long in the queue zone makes a person part of the queue (walking through it does not).",
+        description="Standing still this long in the queue zone makes a person part of the queue (walking through it does not); their wait counts from entering the zone.",
     )
     prompt_text: str = Field(
         "柜台排队{people}人，请二次分流",
@@ -154,8 +170,8 @@ class OpeningConfig(Settings):
         description="Raised-hand salutes count for the first customers within this after opening.",
     )
     salute_min_height: float = Field(
-        0.15,
-        description="A salute raises the hand at least this far above the shoulder (trunk lengths).",
+        0.35,
+        description="A salute raises the wrist at least this far above its shoulder (trunk lengths; the mouth is about 0.34, the ear 0.45). A welcome gesture's hand held up to the chin reaches about 0.27.",
     )
     salute_min_s: float = Field(0.3, ge=0, description="Shortest salute.")
 

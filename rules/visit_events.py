@@ -224,6 +224,9 @@ class HandoverValues(Values):
     post: str | None
     both_hands: bool = Field(description="Both wrists together, reaching toward the counter.")
     duration_s: float = Field(ge=0)
+    sitting: bool | None = Field(
+        None, description="The staff member was sitting at the time (None: not known)."
+    )
 
 
 class HandoverEvent(EventBase):
@@ -237,6 +240,9 @@ class HandoverEvent(EventBase):
 class AttentionValues(Values):
     post: str | None
     duration_s: float = Field(ge=0)
+    sitting: bool | None = Field(
+        None, description="The staff member was sitting at the time (None: not known)."
+    )
 
 
 class AttentionEvent(EventBase):

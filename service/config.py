@@ -20,6 +20,7 @@ from etiquette.calibration.config import FitGate
 from etiquette.rules.config import RulesConfig
 from etiquette.service.clips.config import ClipConfig
 from etiquette.service.live.mqtt import MqttConfig
+from etiquette.service.schedule import Schedule, ScheduleConfig
 from etiquette.service.vocabulary import Language
 from etiquette.settings import Settings
 from etiquette.vision.config import PerceptionConfig
@@ -160,6 +161,11 @@ class SiteConfig(Settings):
         title="时区 Time zone",
         description="The branch's time zone (an IANA name such as Asia/Shanghai), used by every page, report and export. Default: the box's.",
     )
+    schedule: ScheduleConfig | None = Field(
+        None,
+        title="营业时间 Schedule",
+        description="Opening hours, holidays and extra working days, in time_zone; the opening line-up is checked against them. Default: none (no opening checks).",
+    )
     names: dict[str, str] = Field(
         default_factory=dict,
         title="显示名称 Display names",
@@ -219,6 +225,10 @@ class SiteConfig(Settings):
         local = datetime.now().astimezone().tzinfo
         return local if local is not None else UTC
 
+    def opening_schedule(self) -> Schedule | None:
+        """The opening hours in the branch's time zone (None: no schedule)."""
+        return None if self.schedule is None else Schedule(self.schedule, self.zone_info())
+
     def time_zone_name(self) -> str:
         """The time zone as people read it beside times (e.g. Asia/Shanghai, or UTC+08:00)."""
         if self.time_zone is not None:
@@ -275,6 +285,8 @@ def load_site(path: Path) -> SiteConfig:
         raise SiteError(f"{path}: no such site file; check the path") from None
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         raise SiteError(f"{path}: not valid YAML ({str(error).splitlines()[0]})") from None
+    except ValueError as error:  # PyYAML's own dates: 2026-13-01 unquoted
+        raise SiteError(f"{path}: not valid YAML ({error})") from None
     if not isinstance(data, dict):
         raise SiteError(f"{path}: expected a mapping with site, cameras, ...")
     try:

@@ -67,7 +67,6 @@ CATALOGUE: dict[str, dict[str, tuple[str, str]]] = {
         "good_guiding": ("标准引导（示范）", "good guiding (example)"),
         "not_escorted": ("未送客", "customer not escorted out"),
         "teller_off_standard": ("临柜服务不规范", "teller steps off standard"),
-        "opening_off_standard": ("开门站位不到位", "opening line-up off standard"),
         "long_queue": ("排队过长", "long queue"),
     },
     "role": {

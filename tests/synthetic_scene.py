@@ -382,3 +382,167 @@ def guiding_hold(start_s: float, duration_s: float) -> Callable[[float], Pose]:
         return Pose(right_hand=hand)
 
     return pose_at
+
+
+# --- Issue 14 helper: door crossings, polite farewell and guiding (rules/door.py,
+# rules/farewell.py, rules/guiding.py) ---
+
+Stop = tuple[float, float, float]  # (time s, floor x, floor y)
+
+
+def route(stops: list[Stop]) -> Callable[[float], tuple[float, float]]:
+    """A floor path through timed stops, straight between them; still before the first and
+    after the last (a stop repeated at two times is standing there)."""
+
+    def position_at(t: float) -> tuple[float, float]:
+        if t <= stops[0][0]:
+            return stops[0][1], stops[0][2]
+        for index in range(1, len(stops)):
+            (t0, x0, y0), (t1, x1, y1) = stops[index - 1], stops[index]
+            if t <= t1:
+                share = (t - t0) / (t1 - t0) if t1 > t0 else 1.0
+                return x0 + share * (x1 - x0), y0 + share * (y1 - y0)
+        return stops[-1][1], stops[-1][2]
+
+    return position_at
+
+
+def route_velocity(stops: list[Stop], t: float) -> tuple[float, float]:
+    """The exact floor velocity along a route at ``t`` (m/s)."""
+    for index in range(1, len(stops)):
+        (t0, x0, y0), (t1, x1, y1) = stops[index - 1], stops[index]
+        if t0 <= t < t1:
+            return (x1 - x0) / (t1 - t0), (y1 - y0) / (t1 - t0)
+    return 0.0, 0.0
+
+
+def route_pose(
+    stops: list[Stop], act: Callable[[float], Pose] | None = None, lean_deg: float = 3.0
+) -> Callable[[float], Pose]:
+    """Striding while the route moves, standing otherwise; a bow or a hand from ``act``."""
+
+    def pose_at(t: float) -> Pose:
+        acted = act(t) if act is not None else Pose()
+        vx, vy = route_velocity(stops, t)
+        if vx == 0.0 and vy == 0.0:
+            return acted
+        return Pose(
+            bow_deg=acted.bow_deg or lean_deg,
+            stride=math.sin(2 * math.pi * 0.9 * t),
+            right_hand=acted.right_hand,
+        )
+
+    return pose_at
+
+
+def routed_actor(
+    track_id: int, stops: list[Stop], facing_deg: float, act: Callable[[float], Pose] | None = None
+) -> Actor:
+    return Actor(track_id, route_pose(stops, act), route(stops), facing_deg=facing_deg)
+
+
+# --- Issue 14 helper: sitting vs standing and the teller's five steps (rules/stance.py,
+# rules/counter_acts.py, rules/teller.py) ---
+
+SEAT_DROP_M = 0.45  # standing hip height 0.95 m to a seated hip at about 0.5 m
+FOREARM_M = 0.26
+
+
+@dataclass(frozen=True)
+class TellerPose:
+    """A teller at a counter: seated share (0 standing, 1 seated, thighs level), forearms
+    forward of hanging (left, right degrees), the wrists' distance when reaching, the face
+    turned to the person's left by head_yaw_deg, a bow and a nod."""
+
+    sit: float = 0.0
+    reach_deg: tuple[float, float] = (0.0, 0.0)
+    hands_apart_m: float = 0.44
+    head_yaw_deg: float = 0.0
+    bow_deg: float = 0.0
+    nod_deg: float = 0.0  # the head tipped down (looking at the desk)
+
+
+def teller_body(pose: TellerPose) -> np.ndarray:
+    """(33, 3) local joint positions for a teller's pose."""
+    joints = body(Pose(bow_deg=pose.bow_deg, nod_deg=pose.nod_deg))
+    standing_y = np.array([STANDING[j][1] for j in Joint])
+    joints[standing_y > 0.6, 1] -= SEAT_DROP_M * pose.sit
+    for side in ("LEFT", "RIGHT"):
+        for name in ("KNEE", "ANKLE", "HEEL", "FOOT_INDEX"):
+            joints[Joint[f"{side}_{name}"], 2] += SEAT_DROP_M * pose.sit
+    for side, sign, reach in (("LEFT", 1.0, pose.reach_deg[0]), ("RIGHT", -1.0, pose.reach_deg[1])):
+        if reach <= 0:
+            continue
+        a = math.radians(reach)
+        elbow = joints[Joint[f"{side}_ELBOW"]]
+        wrist = elbow + FOREARM_M * np.array([0.0, -math.cos(a), math.sin(a)])
+        wrist[0] = sign * pose.hands_apart_m / 2
+        joints[Joint[f"{side}_WRIST"]] = wrist
+        along = (wrist - elbow) / np.linalg.norm(wrist - elbow)
+        for name, inward in (("INDEX", 0.0), ("PINKY", 0.02), ("THUMB", -0.02)):
+            joints[Joint[f"{side}_{name}"]] = wrist + 0.08 * along - sign * np.array([inward, 0, 0])
+    if pose.head_yaw_deg:
+        yaw = math.radians(pose.head_yaw_deg)
+        c, s = math.cos(yaw), math.sin(yaw)
+        head = joints[HEAD].copy()
+        joints[HEAD, 0] = head[:, 0] * c + head[:, 2] * s
+        joints[HEAD, 2] = -head[:, 0] * s + head[:, 2] * c
+    return joints
+
+
+@dataclass
+class TellerActor(Actor):
+    """An Actor whose body is a TellerPose over time."""
+
+    act_at: Callable[[float], TellerPose] = lambda t: TellerPose()
+
+    def world(self, t: float) -> np.ndarray:
+        return self.to_world(teller_body(self.act_at(t)), t)
+
+
+def ease(t: float, start_s: float, duration_s: float) -> float:
+    """0 before start_s, 1 after start_s + duration_s, a smooth S between."""
+    if duration_s <= 0:
+        return 0.0 if t < start_s else 1.0
+    u = min(1.0, max(0.0, (t - start_s) / duration_s))
+    return 0.5 - 0.5 * math.cos(math.pi * u)
+
+
+def counter_camera() -> SyntheticCamera:
+    """A counter camera facing the teller's post at seated head height, 1.5 m away (the
+    teller at floor (0, 1.5) facing -y): a seated teller from the chest up, a standing one
+    from the hips up; legs out of the picture either way (as xiph_bowing's view)."""
+    return SyntheticCamera(height_m=1.2, tilt_deg=0.0, focal_px=1000.0)
+
+
+def teller_at_counter(track_id: int, act_at: Callable[[float], TellerPose]) -> TellerActor:
+    return TellerActor(track_id, lambda t: Pose(), lambda t: (0.0, 1.5), -90.0, act_at)
+
+
+# --- Issue 14 helper: the opening line-up and the raised-hand salute (rules/opening.py,
+# rules/salute.py) ---
+
+SHOULDER_HEIGHT = 1.42
+TRUNK_M = SHOULDER_HEIGHT - HIP_HEIGHT  # hips to shoulders in the synthetic body
+
+
+def salute(
+    start_s: float, duration_s: float, wrist_height: float = 1.78
+) -> Callable[[float], Pose]:
+    """举手礼: the right hand raised beside the head, fingers together pointing up, palm
+    forward, held for ``duration_s``; standing otherwise."""
+
+    def pose_at(t: float) -> Pose:
+        if not start_s <= t <= start_s + duration_s:
+            return Pose()
+        hand = HandPose(
+            wrist=(-0.30, wrist_height, 0.08), fingers=(-0.1, 1.0, 0.0), palm=(0.0, 0.0, 1.0)
+        )
+        return Pose(right_hand=hand)
+
+    return pose_at
+
+
+def salute_height(wrist_height: float) -> float:
+    """The exact wrist height above the shoulder of :func:`salute`, in trunk lengths."""
+    return (wrist_height - SHOULDER_HEIGHT) / TRUNK_M

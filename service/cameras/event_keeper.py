@@ -6,13 +6,17 @@ out at once."""
 from __future__ import annotations
 
 import logging
+import math
 import time
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from etiquette.calibration.camera_file import load_camera
+from etiquette.calibration.errors import CalibrationError
 from etiquette.rules.events import Event, parse_event
 from etiquette.rules.greeting import GreetingMemory, local_day
-from etiquette.rules.visit_events import OpeningPromptEvent, QueuePromptEvent
+from etiquette.rules.teller import TellerJudge
+from etiquette.rules.visit_events import OpeningPromptEvent, QueuePromptEvent, TellerServiceEvent
 from etiquette.service import metrics
 from etiquette.service.cameras.runner import EventMessage
 from etiquette.service.config import SiteConfig
@@ -22,6 +26,7 @@ from etiquette.service.live.speech import PromptVoice, SpeechError
 from etiquette.service.live.state import LiveState
 from etiquette.service.store.events import EventStore, StoredEvent
 from etiquette.service.store.pending import PendingEvent, PendingEvents
+from etiquette.service.vocabulary import named
 
 log = logging.getLogger(__name__)
 WARNING_TEXT = "迎宾超时，请注意"  # "greeting late, please attend"
@@ -45,6 +50,10 @@ class EventKeeper:
         self.pending = PendingEvents(site.storage.spill_path())
         self._show_pending()
         self._greeting = {camera.name: self._days_stored(camera.name) for camera in site.cameras}
+        # A lobby camera sees the customer at a counter, the counter's camera the teller:
+        # the teller's five steps are judged here, where both cameras' events meet.
+        self.teller = TellerJudge(site.rules.teller, posts=counter_posts(site))
+        self._visit_cameras: dict[tuple[float, int], str] = {}  # counter visit -> its camera
 
     def _days_stored(self, camera: str) -> GreetingMemory:
         """The recent days that already had customers, as stored (a restarted service must
@@ -71,7 +80,10 @@ class EventKeeper:
             self.hub.prompt_audio_url = self._audio_url(self.site.rules.greeting.prompt_text)
 
     def close(self) -> None:
-        """Store what still waits, and spill the rest to disk."""
+        """Judge the counter visits still open, store what still waits, and spill the rest
+        to disk."""
+        for judged in self.teller.finish():
+            self._keep_judged(judged)
         self.store_pending()
         self.pending.save()
 
@@ -87,12 +99,35 @@ class EventKeeper:
             metrics.PROMPTS_SENT.labels(message.camera).inc()
         elif event.type == "greeting_missed":
             self._publish("warning", event_id, message.camera, event, door_post, WARNING_TEXT)
-        elif isinstance(event, QueuePromptEvent | OpeningPromptEvent):
+        elif isinstance(event, QueuePromptEvent):
             # The lobby manager at the door post diverts the queue and calls staff to posts.
             self._publish("prompt", event_id, message.camera, event, door_post, event.values.text)
             metrics.PROMPTS_SENT.labels(message.camera).inc()
+        elif isinstance(event, OpeningPromptEvent):
+            text = self._opening_text(event)
+            self._publish("prompt", event_id, message.camera, event, door_post, text)
+            metrics.PROMPTS_SENT.labels(message.camera).inc()
         else:
             self._publish("event", event_id, message.camera, event, message.post, None)
+        if event.type == "counter_visit":
+            self._visit_cameras[(event.start, event.track)] = message.camera
+        for judged in self.teller.add(event):
+            self._keep_judged(judged)
+
+    def _opening_text(self, event: OpeningPromptEvent) -> str:
+        """The opening prompt with the posts' display names (the rules know only their ids):
+        staff hear 距开门还有5分钟，1号柜台尚未到岗, not a machine id."""
+        posts = "、".join(named(self.site.names, post) for post in event.values.empty_posts)
+        minutes = max(1, math.ceil(event.values.before_s / 60.0))
+        return self.site.rules.opening.prompt_text.format(minutes=minutes, posts=posts)
+
+    def _keep_judged(self, judged: TellerServiceEvent) -> None:
+        """A teller's service, judged from a counter visit and the teller's acts: stored
+        under the camera that saw the visit, at the counter's post."""
+        camera = self._visit_cameras.pop((judged.start, judged.track), self.site.cameras[0].name)
+        post = judged.values.counter
+        stored = self._store(PendingEvent(camera=camera, post=post, event=judged))
+        self._publish("event", None if stored is None else stored.id, camera, judged, post, None)
 
     def _store(self, pending: PendingEvent) -> StoredEvent | None:
         """Commit an event before it is published; one the database refuses (a full or
@@ -185,3 +220,20 @@ class EventKeeper:
         except SpeechError as error:
             log.warning("no audio for the prompt: %s", error)
             return None
+
+
+def counter_posts(site: SiteConfig) -> set[str]:
+    """The posts a counter camera faces (its counter zone bears the same name): visits at
+    other counters are not judged, nothing being seen of their tellers. A camera file that
+    cannot be read is its runner's to report."""
+    posts = set()
+    for camera in site.cameras:
+        if camera.camera_file is None:
+            continue
+        try:
+            faced = load_camera(camera.camera_file).faces_post
+        except (CalibrationError, OSError):
+            continue
+        if faced is not None:
+            posts.add(faced)
+    return posts

@@ -21,6 +21,7 @@ from etiquette.service.cameras.scene import scene_context
 from etiquette.service.config import CameraConfig
 from etiquette.service.live.state import PersonOnFloor
 from etiquette.service.media.drawing import annotate
+from etiquette.service.schedule import Schedule
 from etiquette.vision.config import PerceptionConfig
 from etiquette.vision.frame import FrameResult
 from etiquette.vision.pipeline import OnnxPerception
@@ -57,12 +58,14 @@ def build_pipeline(
     perception: PerceptionConfig,
     rules: RulesConfig,
     greeting: GreetingMemory | None = None,
+    schedule: Schedule | None = None,
 ) -> Pipeline:
     calibration: CameraFile | None = load_camera(camera.camera_file) if camera.camera_file else None
+    next_opening = None if schedule is None else schedule.next_opening
     return Pipeline(
         OnnxPerception(perception, OnnxNetwork),
         FramesCamera(calibration, str(camera.camera_file), f"camera '{camera.name}'"),
-        RulesEngine(rules, scene_context(calibration), greeting),
+        RulesEngine(rules, scene_context(calibration, next_opening), greeting),
         _outlines(calibration),
     )
 

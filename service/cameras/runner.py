@@ -45,6 +45,7 @@ from etiquette.service.clips.recorder import ClipRecorder, ClipWriter
 from etiquette.service.config import CameraConfig
 from etiquette.service.live.state import PersonOnFloor
 from etiquette.service.media.privacy import face_blurrer
+from etiquette.service.schedule import Schedule
 from etiquette.service.store.models import NewClip
 from etiquette.vision.config import PerceptionConfig
 from etiquette.vision.frame import FrameResult
@@ -179,6 +180,7 @@ class RunnerJob:
     rules: RulesConfig
     clips: ClipSettings | None = None
     greeting: GreetingMemory | None = None  # what the greeting timer had seen before a restart
+    schedule: Schedule | None = None  # the site's opening hours (None: no opening checks)
 
 
 def run_camera(job: RunnerJob, out: Any, stop: StopFlag) -> None:
@@ -186,7 +188,7 @@ def run_camera(job: RunnerJob, out: Any, stop: StopFlag) -> None:
     leave_interrupts_to_the_service()
     stop_with_parent(stop, grace_s=CLIPS_ON_STOP_S + 2.0)
     camera = job.camera
-    pipeline = build_pipeline(camera, job.perception, job.rules, job.greeting)
+    pipeline = build_pipeline(camera, job.perception, job.rules, job.greeting, job.schedule)
     recorder = _recorder(camera, job.clips, pipeline, out)
     backoff = BACKOFF_START_S
     try:

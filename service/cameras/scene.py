@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from etiquette.calibration.camera_file import CameraFile
@@ -9,12 +11,18 @@ from etiquette.calibration.zones import FloorZones
 from etiquette.rules.scene import SceneContext
 
 
-def scene_context(camera: CameraFile | None) -> SceneContext:
-    """What the rules need from a camera file: gravity and zones."""
+def scene_context(
+    camera: CameraFile | None, next_opening: Callable[[float], float | None] | None = None
+) -> SceneContext:
+    """What the rules need from a camera file (gravity and zones) and from the site's
+    schedule (the next opening; None: no schedule, no opening checks)."""
     if camera is None:
-        return SceneContext()
+        return SceneContext(next_opening=next_opening)
     up = camera.gravity()
     gravity = None if up is None else np.asarray(up, dtype=np.float64)
     return SceneContext(
-        gravity=gravity, zones=FloorZones(camera.zones), faces_post=camera.faces_post
+        gravity=gravity,
+        zones=FloorZones(camera.zones),
+        faces_post=camera.faces_post,
+        next_opening=next_opening,
     )

@@ -159,7 +159,10 @@ class Supervisor:
             self.live.set_clips_paused(name, None)
             metrics.CLIPS_PAUSED.labels(name).set(0)
             greeting = self.events.greeting_memory(name)  # survives the runner's restart
-            job = RunnerJob(camera, self.site.perception, self.site.rules, clips, greeting)
+            schedule = self.site.opening_schedule()
+            job = RunnerJob(
+                camera, self.site.perception, self.site.rules, clips, greeting, schedule
+            )
             process = self.spawn(job, messages, stop_flag)
             runner = Runner(name, process, messages, stop_flag)
             self.runners[name] = runner

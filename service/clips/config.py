@@ -18,7 +18,6 @@ ALL_REASONS: list[ClipReason] = [
     "good_guiding",
     "not_escorted",
     "teller_off_standard",
-    "opening_off_standard",
     "long_queue",
 ]
 

@@ -43,12 +43,12 @@ ENCODER_THREADS = 1  # the writer shares two cores with perception
 
 
 # Clips of the processes beyond the door greeting: (to standard, off standard) reasons. The
-# queue prompt is filmed to show the queue that called for a diversion.
+# queue prompt is filmed to show the queue that called for a diversion. The opening line-up
+# has none: it is reported when the salute window closes, long after the line-up it judges.
 PROCESS_CLIPS: dict[str, tuple[ClipReason | None, ClipReason | None]] = {
     "guiding": ("good_guiding", "guiding_off_standard"),
     "farewell": (None, "not_escorted"),
     "teller_service": (None, "teller_off_standard"),
-    "opening_lineup": (None, "opening_off_standard"),
     "queue_prompt": ("long_queue", "long_queue"),
 }
 

@@ -173,7 +173,6 @@ ClipReason = Literal[
     "good_guiding",
     "not_escorted",
     "teller_off_standard",
-    "opening_off_standard",
     "long_queue",
 ]
 

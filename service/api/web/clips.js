@@ -25,7 +25,7 @@ const TEXT = {
   },
 };
 const REASONS = ["missed_greeting", "late_greeting", "bow_off_standard", "good_bow", "posture_lapse",
-  "guiding_off_standard", "good_guiding", "not_escorted", "teller_off_standard", "opening_off_standard", "long_queue"];
+  "guiding_off_standard", "good_guiding", "not_escorted", "teller_off_standard", "long_queue"];
 const VERDICTS = ["too_shallow", "too_deep", "rushed", "to_standard", "late", "off_standard"];
 const MARK_PX = 14;  // a mark on the timeline, as wide as it is tall
 const $ = id => document.getElementById(id);

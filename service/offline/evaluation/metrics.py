@@ -8,10 +8,8 @@ from dataclasses import dataclass, field
 
 from etiquette.service.offline.evaluation.labels import LabelledClip, LabelledEvent, PeopleRange
 
-# Arrivals need the floor and the door line of a camera file.
-NEEDS_CAMERA = {"customer_arrived"}
-# Labelled for the rules to come (door crossings in and out), not reported by the product yet.
-NOT_REPORTED = {"door_crossing"}
+# Arrivals and door crossings need the floor and the door line of a camera file.
+NEEDS_CAMERA = {"customer_arrived", "door_crossing"}
 # Events of one moment (the product reports start == end). Their label's frames bracket that
 # moment as well as the eye can tell it (an arrival: from the first foot on the door line until
 # both feet are over it, or the person stands still astride it); a reported one matches when
@@ -173,7 +171,7 @@ def score_events(
     not_scored: list[str] = []
     kinds = {e.type for e in clip.events} | set(clip.complete)
     for kind in sorted(kinds):
-        if kind in NOT_REPORTED or (kind in NEEDS_CAMERA and not has_camera):
+        if kind in NEEDS_CAMERA and not has_camera:
             not_scored.append(kind)
             continue
         score = scores.setdefault(kind, TypeScore())
