@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -158,9 +158,9 @@ class RulesEngine:
                 role_reason=state.role.reason,
                 posture_faults=None if faults is None else tuple(faults),
             )
-            on_floor[track_id] = self._on_floor(track_id, state, row, frame, in_view, reading)
-            on_floor[track_id] = replace(
-                on_floor[track_id], posture_ok=None if faults is None else not faults
+            posture_ok = None if faults is None else not faults
+            on_floor[track_id] = self._on_floor(
+                track_id, state, row, frame, in_view, reading, posture_ok
             )
         out.events += self._forget(now)
         out.events += self.greeting.expire(now, self._staff_at_door(), self._pending_since())
@@ -176,6 +176,7 @@ class RulesEngine:
         frame: FrameResult,
         in_view: np.ndarray,
         reading: TrunkReading | None,
+        posture_ok: bool | None,
     ) -> PersonOnFloor:
         people, motion = frame.people, state.floor_motion
         return PersonOnFloor(
@@ -186,7 +187,7 @@ class RulesEngine:
             velocity=motion.velocity.copy(),
             heading=motion.heading,
             stance=state.stance,
-            posture_ok=None,
+            posture_ok=posture_ok,
             keypoints=in_view,
             world=people.world[row],
             up=None if reading is None else reading.up,

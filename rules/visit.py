@@ -46,9 +46,12 @@ class VisitRules:
 
     def update(self, frame: SceneFrame) -> list[Event]:
         reported: list[Event] = []
+        seen = frame
         for rule in self.rules:
-            seen = replace(frame, events=(*frame.events, *reported))
-            reported += rule.update(seen)
+            found = rule.update(seen)
+            if found:  # the rules after this one see these events too
+                reported += found
+                seen = replace(frame, events=(*frame.events, *reported))
         return reported
 
     def finish(self, time: float) -> list[Event]:

@@ -10,11 +10,9 @@ import pytest
 
 from etiquette.calibration.camera_file import CameraFile, DoorLine, Zones
 from etiquette.rules.config import RulesConfig
-from etiquette.rules.engine import RulesEngine
-from etiquette.rules.events import Event, Phase
+from etiquette.rules.events import Event
 from etiquette.rules.visit_events import DoorCrossingValues, FarewellValues
-from etiquette.service.cameras.scene import scene_context
-from etiquette.vision.placement import Placement
+from tests.rules.run_scene import run_scene
 from tests.rules.test_rules_synthetic import _door_camera
 from tests.synthetic_camera import SyntheticCamera
 from tests.synthetic_scene import (
@@ -23,7 +21,6 @@ from tests.synthetic_scene import (
     Pose,
     Stop,
     camera_file,
-    render,
     routed_actor,
     walking,
 )
@@ -43,15 +40,7 @@ def _run(
     seed: int = 0,
     noise: Noise | None = None,
 ) -> list[Event]:
-    """Render, place and run the whole engine (test_rules_synthetic._run, with noise)."""
-    placement = Placement.from_camera(file)
-    engine = RulesEngine(config or RulesConfig(), scene_context(file))
-    frames = render(camera, actors, seconds, noise=noise, seed=seed)
-    events: list[Event] = []
-    for frame in frames:
-        events += engine.update(placement.place(frame)).events
-    events += engine.finish(frames[-1].timestamp)
-    return [e for e in events if e.phase == Phase.END]
+    return run_scene(camera, actors, seconds, file, config, seed, noise=noise)
 
 
 def _crossings(events: list[Event]) -> list[tuple[str, float, tuple[float, float]]]:

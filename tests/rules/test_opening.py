@@ -12,7 +12,7 @@ from etiquette.calibration.camera_file import CameraFile
 from etiquette.models.runtime import OnnxNetwork
 from etiquette.rules.config import RulesConfig
 from etiquette.rules.engine import RulesEngine
-from etiquette.rules.events import Event, Phase
+from etiquette.rules.events import Event
 from etiquette.rules.salute import SaluteDetector, raised_hand
 from etiquette.rules.scene import SceneContext, SceneFrame
 from etiquette.rules.visit_config import OpeningConfig
@@ -25,9 +25,9 @@ from etiquette.rules.visit_events import (
 from etiquette.service.cameras.scene import scene_context
 from etiquette.vision.config import PerceptionConfig
 from etiquette.vision.pipeline import OnnxPerception
-from etiquette.vision.placement import Placement
 from etiquette.vision.sources import open_source
 from tests.conftest import VIDEO
+from tests.rules.run_scene import run_scene
 from tests.rules.test_rules_synthetic import _door_camera
 from tests.synthetic_camera import SyntheticCamera
 from tests.synthetic_scene import (
@@ -35,7 +35,6 @@ from tests.synthetic_scene import (
     Pose,
     TellerActor,
     TellerPose,
-    render,
     routed_actor,
     salute,
     salute_height,
@@ -75,14 +74,8 @@ def _run(
     actors: list[Actor], seed: int = 0, seconds: float = SECONDS, opening: float = OPENING
 ) -> list[Event]:
     camera, file = _camera()
-    placement = Placement.from_camera(file)
-    engine = RulesEngine(CONFIG, scene_context(file, _opens_at(opening)))
-    frames = render(camera, actors, seconds, fps=FPS, seed=seed)
-    events: list[Event] = []
-    for frame in frames:
-        events += engine.update(placement.place(frame)).events
-    events += engine.finish(frames[-1].timestamp)
-    return [e for e in events if e.phase == Phase.END]
+    context = scene_context(file, _opens_at(opening))
+    return run_scene(camera, actors, seconds, file, CONFIG, seed, fps=FPS, context=context)
 
 
 def _door_staff() -> Actor:

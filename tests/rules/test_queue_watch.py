@@ -9,13 +9,11 @@ import pytest
 
 from etiquette.calibration.camera_file import CameraFile, DoorLine, Zones
 from etiquette.rules.config import RulesConfig
-from etiquette.rules.engine import RulesEngine
-from etiquette.rules.events import Event, Phase
+from etiquette.rules.events import Event
 from etiquette.rules.visit_events import QueuePromptValues, QueueResponseValues, QueueWaitValues
-from etiquette.service.cameras.scene import scene_context
-from etiquette.vision.placement import Placement
+from tests.rules.run_scene import run_scene
 from tests.synthetic_camera import SyntheticCamera
-from tests.synthetic_scene import Actor, Stop, camera_file, render, routed_actor
+from tests.synthetic_scene import Actor, Stop, camera_file, routed_actor
 
 STAFF = 1
 FPS = 10.0
@@ -46,14 +44,7 @@ def _config(**queue: object) -> RulesConfig:
 
 def _run(actors: list[Actor], seconds: float, config: RulesConfig) -> list[Event]:
     camera, file = _camera()
-    placement = Placement.from_camera(file)
-    engine = RulesEngine(config, scene_context(file))
-    frames = render(camera, actors, seconds, fps=FPS, seed=3)
-    events: list[Event] = []
-    for frame in frames:
-        events += engine.update(placement.place(frame)).events
-    events += engine.finish(frames[-1].timestamp)
-    return [e for e in events if e.phase == Phase.END]
+    return run_scene(camera, actors, seconds, file, config, seed=3, fps=FPS)
 
 
 def _waiting(track: int, x: float, leave: tuple[float, float, float] | None = None) -> Actor:

@@ -13,6 +13,7 @@ from etiquette.rules.engine import RulesEngine
 from etiquette.rules.events import ArrivalValues, BowValues, Event, GreetingValues, Phase
 from etiquette.service.cameras.scene import scene_context
 from etiquette.vision.placement import Placement
+from tests.rules.run_scene import run_scene
 from tests.synthetic_camera import SyntheticCamera
 from tests.synthetic_scene import (
     Actor,
@@ -53,14 +54,7 @@ def _run(
     config: RulesConfig | None = None,
     seed: int = 0,
 ) -> list[Event]:
-    placement = Placement.from_camera(file)
-    engine = RulesEngine(config or RulesConfig(), scene_context(file))
-    events: list[Event] = []
-    frames = render(camera, actors, seconds, seed=seed)
-    for frame in frames:
-        events += engine.update(placement.place(frame)).events
-    events += engine.finish(frames[-1].timestamp)
-    return [e for e in events if e.phase == Phase.END]
+    return run_scene(camera, actors, seconds, file, config, seed)
 
 
 def test_bows_depth_detection_and_verdicts() -> None:
