@@ -86,7 +86,11 @@ def test_offline_demo_writes_tracks_events_and_video(tmp_path: Path) -> None:
     assert all((tmp_path / "clips" / c["file"]).is_file() for c in clips)
     counter = tmp_path / "counter"
     acts = [json.loads(line) for line in (counter / "events.jsonl").read_text().splitlines()]
-    assert {e["type"] for e in acts} == {"welcome_gesture", "posture"}
+    # The counter camera also reports the teller's own acts at their post: the signer's
+    # hands reaching toward the desk read as handovers, and facing the camera as attention.
+    assert {e["type"] for e in acts} == {"welcome_gesture", "posture", "handover", "attention"}
+    teller_acts = [e for e in acts if e["type"] in ("handover", "attention")]
+    assert all(e["values"]["post"] == "counter_1" for e in teller_acts)
     assert all(e["role"] == "staff" for e in acts)
     reasons = {json.loads(line)["reason"] for line in (counter / "clips" / "clips.jsonl").open()}
     assert reasons == {"posture_lapse"}

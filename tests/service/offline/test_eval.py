@@ -189,7 +189,9 @@ def test_real_clips_are_no_worse_than_the_committed_metrics(
     assert bow["fp"] == 0 and bow["recall"] == 1.0
 
 
-def test_door_crossings_are_labelled_but_not_yet_scored() -> None:
+def test_door_crossings_are_scored_only_with_a_camera_file() -> None:
     clip = _clip(events=[{"type": "door_crossing", "start": 1, "end": 9}])
-    score = score_clip(clip, [], [], has_camera=True)
-    assert score.not_scored == ["door_crossing"] and "door_crossing" not in score.events
+    without = score_clip(clip, [], [], has_camera=False)
+    assert without.not_scored == ["door_crossing"] and "door_crossing" not in without.events
+    missed = score_clip(clip, [], [], has_camera=True).events["door_crossing"]
+    assert (missed.tp, missed.fn) == (0, 1)
