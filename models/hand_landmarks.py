@@ -18,6 +18,10 @@ WRIST, INDEX_MCP, MIDDLE_MCP, RING_MCP = 0, 5, 9, 13
 # wrist-to-knuckle distance (validated on real hands: presence and landmark stability).
 POSE_HAND_SCALE = 3.0
 POSE_HAND_SHIFT_Y = 0.2
+# A hand along the forearm: centre 0.3 forearm lengths past the wrist, side 1.2 forearm
+# lengths (on intel_asl_want's palms-up hands the pose region's presence is ~0, this ~0.9).
+FOREARM_HAND_SHIFT = 0.3
+FOREARM_HAND_SCALE = 1.2
 # hand_landmark_landmarks_to_roi: landmark box, grown 2x and shifted toward the fingers.
 LANDMARK_HAND_SCALE = 2.0
 LANDMARK_HAND_SHIFT_Y = -0.1
@@ -40,6 +44,19 @@ def hand_roi_from_pose(wrist: np.ndarray, index: np.ndarray, pinky: np.ndarray) 
     knuckles = (2.0 * index[:2] + pinky[:2]) / 3.0
     half = Roi.aligned(wrist[:2], knuckles, scale=0.5)
     return half.transformed(scale=POSE_HAND_SCALE, shift_y=-POSE_HAND_SHIFT_Y)
+
+
+def hand_roi_from_forearm(elbow: np.ndarray, wrist: np.ndarray) -> Roi:
+    """A hand region along the forearm, for hands the pose's own hand points misplace: a
+    palm turned up or toward the camera foreshortens the wrist-to-knuckle line, so the
+    region from it comes out too small and turned the wrong way."""
+    forearm = wrist[:2] - elbow[:2]
+    length = float(np.linalg.norm(forearm))
+    direction = forearm / max(length, 1e-6)
+    center = wrist[:2] + FOREARM_HAND_SHIFT * length * direction
+    aligned = Roi.aligned(center, center + direction, scale=1.0)
+    side = FOREARM_HAND_SCALE * length
+    return Roi(aligned.center_x, aligned.center_y, side, side, aligned.rotation)
 
 
 def hand_roi_from_landmarks(keypoints: np.ndarray) -> Roi:

@@ -7,6 +7,7 @@ import numpy as np
 
 from etiquette.models.hand_landmarks import (
     HandLandmarker,
+    hand_roi_from_forearm,
     hand_roi_from_landmarks,
     hand_roi_from_pose,
 )
@@ -19,6 +20,7 @@ HAND_JOINTS: dict[HandSide, tuple[Joint, Joint, Joint]] = {
     HandSide.LEFT: (Joint.LEFT_WRIST, Joint.LEFT_INDEX, Joint.LEFT_PINKY),
     HandSide.RIGHT: (Joint.RIGHT_WRIST, Joint.RIGHT_INDEX, Joint.RIGHT_PINKY),
 }
+ELBOWS = {HandSide.LEFT: Joint.LEFT_ELBOW, HandSide.RIGHT: Joint.RIGHT_ELBOW}
 MIN_WRIST_VISIBILITY = 0.5
 
 
@@ -59,18 +61,45 @@ def hand_rois_for(track: Track, config: PerceptionConfig) -> list[tuple[HandSide
 def update_hands(
     image: np.ndarray, tracks: list[Track], landmarker: HandLandmarker, config: PerceptionConfig
 ) -> None:
-    """Run the hand model for all tracks at once and store the hands on the tracks."""
+    """Run the hand model for all tracks at once and store the hands on the tracks. A hand
+    the pose's region misses is looked for once more along the forearm (a second batch)."""
     jobs: list[tuple[Track, HandSide, Roi]] = []
     for track in tracks:
         track.hands[:] = 0.0
         track.hand_scores[:] = 0.0
-        if config.hands == "off":
-            continue
-        jobs.extend((track, side, roi) for side, roi in hand_rois_for(track, config))
+        track_jobs = [] if config.hands == "off" else hand_rois_for(track, config)
+        jobs.extend((track, side, roi) for side, roi in track_jobs)
+    seen = _read_hands(image, jobs, landmarker, config)
+    retry = [
+        (track, side, roi)
+        for track, side, _ in jobs
+        if (track.track_id, side) not in seen and track.hand_rois[side] is None
+        for roi in [_forearm_roi(track, side)]
+        if roi is not None and roi.width >= config.hand_min_px
+    ]
+    seen |= _read_hands(image, retry, landmarker, config)
+    for track in tracks:
+        for side in HandSide:
+            if (track.track_id, side) not in seen:
+                track.hand_rois[side] = None
+
+
+def _forearm_roi(track: Track, side: HandSide) -> Roi | None:
+    elbow = track.keypoints[ELBOWS[side]]
+    if elbow[2] < MIN_WRIST_VISIBILITY:
+        return None
+    return hand_roi_from_forearm(elbow, track.keypoints[HAND_JOINTS[side][0]])
+
+
+def _read_hands(
+    image: np.ndarray,
+    jobs: list[tuple[Track, HandSide, Roi]],
+    landmarker: HandLandmarker,
+    config: PerceptionConfig,
+) -> set[tuple[int, HandSide]]:
+    """One batch of the hand model; the hands it found, stored on their tracks."""
     if not jobs:
-        for track in tracks:
-            track.hand_rois = [None, None]
-        return
+        return set()
     result = landmarker.run(image, [roi for _, _, roi in jobs])
     seen: set[tuple[int, HandSide]] = set()
     for (track, side, _), keypoints, score in zip(
@@ -81,7 +110,4 @@ def update_hands(
             track.hand_scores[side] = score
             track.hand_rois[side] = hand_roi_from_landmarks(keypoints)
             seen.add((track.track_id, side))
-    for track in tracks:
-        for side in HandSide:
-            if (track.track_id, side) not in seen:
-                track.hand_rois[side] = None
+    return seen

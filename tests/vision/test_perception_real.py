@@ -92,3 +92,14 @@ def test_hands_found_on_flat_hand_video() -> None:
     with_hand = sum(1 for r in results if len(r.people) and r.people.hand_scores[0].max() >= 0.5)
     print(f"ASL THANKS: a hand in {with_hand} of {len(results)} frames")
     assert with_hand >= 0.6 * len(results)
+
+
+def test_palms_up_hands_are_found_along_the_forearm() -> None:
+    """ASL WANT holds both palms up at the waist (frames 19-29 hold still): the region from
+    the pose's own hand points is foreshortened there and the hand model reads nothing, so
+    the hand is looked for again along the forearm."""
+    results = run(VIDEO / "intel_asl_want.mkv")
+    held = results[19:30]
+    with_hand = sum(1 for r in held if len(r.people) and r.people.hand_scores[0].max() >= 0.5)
+    print(f"ASL WANT, palms held up: a hand in {with_hand} of {len(held)} frames")
+    assert with_hand >= 9
