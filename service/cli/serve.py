@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 from etiquette.service.cli.commands import Command, CommandGroup
@@ -106,12 +106,12 @@ SERVE = Command(
 )
 
 
-def parse_shift(text: str) -> tuple[float, float]:
-    """START/END in ISO 8601 (local time unless a zone is given) -> epoch seconds."""
+def parse_shift(text: str, zone: tzinfo) -> tuple[float, float]:
+    """START/END in ISO 8601, clock times in the branch's ``zone`` unless a zone is given
+    (the box may well run in another) -> epoch seconds."""
     try:
         start_text, end_text = text.split("/")
-        start = datetime.fromisoformat(start_text).timestamp()
-        end = datetime.fromisoformat(end_text).timestamp()
+        start, end = (_in_zone(datetime.fromisoformat(t), zone) for t in (start_text, end_text))
     except ValueError:
         raise SiteError(
             f"--shift {text!r}: give START/END like 2026-11-30T08:30/2026-11-30T17:00"
@@ -121,12 +121,16 @@ def parse_shift(text: str) -> tuple[float, float]:
     return start, end
 
 
+def _in_zone(moment: datetime, zone: tzinfo) -> float:
+    return (moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)).timestamp()
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from etiquette.service.reports.render import render
     from etiquette.service.reports.shift import shift_report
 
     site = _site(args)
-    start, end = parse_shift(args.shift)
+    start, end = parse_shift(args.shift, site.zone_info())
     with _store(site) as store:
         report = shift_report(store, site, start, end, args.post)
     out = Path(args.out)
@@ -146,7 +150,8 @@ def _report_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--shift",
         required=True,
-        help="START/END, e.g. 2026-11-30T08:30/2026-11-30T17:00 (local time)",
+        help="START/END, e.g. 2026-11-30T08:30/2026-11-30T17:00 (the branch's clock: the "
+        "site file's time_zone)",
     )
     parser.add_argument("--post", help="only this staff post")
     parser.add_argument(
