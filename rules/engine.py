@@ -1,4 +1,8 @@
-"""All the etiquette checks for one camera, frame by frame: per-track state in, events out."""
+"""All the etiquette checks for one camera, frame by frame: people in, events out.
+
+The engine runs every track of the camera (each person's own detectors are in track.py),
+ties the door-post staff's bows and welcomes to the greeting timer, forgets lost tracks and
+hands everyone to the scene rules (visit.py)."""
 
 from __future__ import annotations
 
@@ -6,22 +10,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from etiquette.rules.body import in_picture, knee_angle_deg, legs_visible
-from etiquette.rules.bow import BowDetector, BowEnd, BowInProgress, BowSample
+from etiquette.rules.body import in_picture
+from etiquette.rules.bow import BowEnd
 from etiquette.rules.config import RulesConfig
-from etiquette.rules.events import BowEvent, Event, GestureEvent, Phase, PostureEvent, PostureValues
-from etiquette.rules.gestures import GestureDetector, GestureFound, read_hand
+from etiquette.rules.events import Event, Phase
+from etiquette.rules.gestures import GestureFound
 from etiquette.rules.greeting import GreetingMemory, GreetingTimer, StaffAct
-from etiquette.rules.motion import BodyMotion
-from etiquette.rules.posture import PostureTracker, posture_faults
-from etiquette.rules.roles import ROLE_NAMES, RoleKeeper
-from etiquette.rules.scene import FloorMotion, PersonOnFloor, SceneContext, SceneFrame, Stance
-from etiquette.rules.stance import StanceMeter
-from etiquette.rules.trunk import Reference, SceneBaseline, TrunkMeter, TrunkReading
-from etiquette.rules.upper_body import ShoulderCue
+from etiquette.rules.posture import posture_faults
+from etiquette.rules.scene import PersonOnFloor, SceneContext, SceneFrame
+from etiquette.rules.track import TrackState
+from etiquette.rules.trunk import SceneBaseline, TrunkReading
 from etiquette.rules.visit import VisitRules
 from etiquette.vision.frame import FrameResult
-from etiquette.vision.joints import HandSide, Role
+from etiquette.vision.joints import Role
 
 FORGET_AFTER_S = 5.0  # a track unseen this long is closed and dropped
 STARTUP_S = 1.0  # tracks seen this early were there before the service looked
@@ -37,28 +38,6 @@ class PersonRules:
     role: Role
     role_reason: str
     posture_faults: tuple[str, ...] | None
-
-
-@dataclass
-class TrackState:
-    trunk: TrunkMeter
-    bow: BowDetector
-    hands: dict[HandSide, GestureDetector]
-    posture: PostureTracker
-    role: RoleKeeper
-    last_time: float
-    stance_meter: StanceMeter
-    motion: BodyMotion = field(default_factory=BodyMotion)
-    arrived: bool = False
-    # Someone already in the arrival zone when the service starts did not just arrive; a
-    # person appearing there later did (their feet often come into view past the door line).
-    was_inside_arrival: bool = False
-    # Someone seen deeper inside than the arrival zone who then walks into it is leaving.
-    came_from_inside: bool = False
-    bow_act: StaffAct | None = None
-    reference: Reference = Reference.CAMERA
-    floor_motion: FloorMotion = field(default_factory=FloorMotion)
-    stance: str = Stance.UNKNOWN
 
 
 @dataclass
@@ -85,16 +64,9 @@ class RulesEngine:
         if self.first_frame_time is None:
             self.first_frame_time = timestamp
         if state is None:
-            config = self.config
-            state = TrackState(
-                trunk=TrunkMeter(config.trunk, self.context.gravity, self.scene),
-                bow=BowDetector(config.bow),
-                hands={side: GestureDetector(side, config.gestures) for side in HandSide},
-                posture=PostureTracker(config.posture),
-                role=RoleKeeper(track_id, config.roles, faces_post=self.context.faces_post),
-                last_time=timestamp,
-                stance_meter=StanceMeter(config.stance),
-                was_inside_arrival=timestamp - self.first_frame_time <= STARTUP_S,
+            at_startup = timestamp - self.first_frame_time <= STARTUP_S
+            state = TrackState.start(
+                track_id, self.config, self.context, self.scene, timestamp, at_startup
             )
             self.tracks[track_id] = state
         return state
@@ -130,26 +102,15 @@ class RulesEngine:
             if reading is not None:
                 state.reference = reading.reference
                 # Gestures only need a rough "up"; bows and posture need the true upright.
-                for side, detector in state.hands.items():
-                    hand = None
-                    if people.hand_scores[row, side] > 0:
-                        hand = read_hand(
-                            now,
-                            keypoints,
-                            world,
-                            people.hands[row, side],
-                            side,
-                            reading.up,
-                            self.config.gestures,
-                        )
-                    out.events += self._gestures(track_id, state, detector.update(hand, now))
+                found = state.read_hands(people, row, reading.up, now, self.config.gestures)
+                out.events += self._gestures(state, found)
             seen = reading is not None and reading.confidence >= self.config.trunk.min_visibility
             if reading is not None and seen:
                 # A bow is over the stance just before: it needs no known upright.
-                out.events += self._bow(track_id, state, reading, keypoints, world, now)
+                out.events += self._bow(state, reading, keypoints, world, now)
                 if reading.ready and reading.torso_seen >= self.config.trunk.min_visibility:
                     faults = posture_faults(world, reading, self.config.posture)
-            out.events += self._posture(track_id, state, faults, now)
+            out.events += state.posture_events(faults, now)
             out.people[track_id] = PersonRules(
                 trunk_deg=None if reading is None else round(reading.angle_deg, 2),
                 pitch_deg=None if reading is None else round(reading.pitch_deg, 2),
@@ -159,41 +120,12 @@ class RulesEngine:
                 posture_faults=None if faults is None else tuple(faults),
             )
             posture_ok = None if faults is None else not faults
-            on_floor[track_id] = self._on_floor(
-                track_id, state, row, frame, in_view, reading, posture_ok
-            )
+            on_floor[track_id] = state.on_floor(people, row, in_view, reading, posture_ok)
         out.events += self._forget(now)
         out.events += self.greeting.expire(now, self._staff_at_door(), self._pending_since())
         scene = SceneFrame(now, on_floor, tuple(out.events), frame.width, frame.height)
         out.events += self.visit.update(scene)
         return out
-
-    def _on_floor(
-        self,
-        track_id: int,
-        state: TrackState,
-        row: int,
-        frame: FrameResult,
-        in_view: np.ndarray,
-        reading: TrunkReading | None,
-        posture_ok: bool | None,
-    ) -> PersonOnFloor:
-        people, motion = frame.people, state.floor_motion
-        return PersonOnFloor(
-            track=track_id,
-            role=state.role.role,
-            post=state.role.post,
-            floor=None if motion.position is None else motion.position.copy(),
-            velocity=motion.velocity.copy(),
-            heading=motion.heading,
-            stance=state.stance,
-            posture_ok=posture_ok,
-            keypoints=in_view,
-            world=people.world[row],
-            up=None if reading is None else reading.up,
-            hands=people.hands[row],
-            hand_scores=people.hand_scores[row],
-        )
 
     def finish(self, timestamp: float) -> list[Event]:
         """Close what is still open at the end of a recording."""
@@ -204,9 +136,6 @@ class RulesEngine:
         return events + self.visit.finish(timestamp)
 
     # -- pieces ------------------------------------------------------------------------
-
-    def _role_name(self, state: TrackState) -> str | None:
-        return ROLE_NAMES.get(state.role.role)
 
     def _arrival(
         self, track_id: int, state: TrackState, floor: np.ndarray, now: float
@@ -247,58 +176,20 @@ class RulesEngine:
             starts += [s for d in state.hands.values() if (s := d.open_since()) is not None]
         return min(starts, default=None)
 
-    def _bow_event(
-        self,
-        track_id: int,
-        state: TrackState,
-        phase: Phase,
-        bow: BowInProgress,
-        now: float,
-        end: BowEnd | None = None,
-    ) -> Event:
-        values = end.values if end is not None else bow.values(now, state.reference)
-        return BowEvent(
-            phase=phase,
-            track=track_id,
-            role=self._role_name(state),
-            start=bow.start,
-            end=now,
-            peak=bow.peak_time,
-            values=values,
-            verdict=None if end is None else end.verdict,
-        )
-
     def _bow(
         self,
-        track_id: int,
         state: TrackState,
         reading: TrunkReading,
         keypoints: np.ndarray,
         world: np.ndarray,
         now: float,
     ) -> list[Event]:
-        sample = BowSample(
-            direction=reading.direction,
-            across=reading.across,
-            feet_speed=state.motion.feet_speed,
-            knee_deg=knee_angle_deg(world) if legs_visible(keypoints) else 180.0,
-            reference=reading.reference,
-            view=reading.view,
-            shoulders=ShoulderCue.from_keypoints(keypoints),
-            world=world,
-        )
-        result = state.bow.update(now, sample)
-        events: list[Event] = []
-        if result.started is not None:
-            events.append(self._bow_event(track_id, state, Phase.START, result.started, now))
-            if self._at_door_post(state):
-                state.bow_act = StaffAct(track_id, result.started.start, "bow")
-                self.greeting.act_started(state.bow_act)
-        if result.peaked is not None:
-            events.append(self._bow_event(track_id, state, Phase.UPDATE, result.peaked, now))
-        ended = result.finished or result.cancelled
-        if ended is not None and (result.finished is not None or ended.bow.announced):
-            events.append(self._bow_event(track_id, state, Phase.END, ended.bow, now, ended))
+        """The track's bow events; a bow by the door-post staff is a greeting act."""
+        result = state.read_bow(reading, keypoints, world, now)
+        events = state.bow_events(result, now)
+        if result.started is not None and self._at_door_post(state):
+            state.bow_act = StaffAct(state.track, result.started.start, "bow")
+            self.greeting.act_started(state.bow_act)
         self._settle_bow_act(
             state,
             result.finished,
@@ -319,58 +210,24 @@ class RulesEngine:
             self.greeting.act_dropped(act)
             state.bow_act = None
 
-    def _gestures(self, track_id: int, state: TrackState, found: list[GestureFound]) -> list[Event]:
-        events: list[Event] = []
+    def _gestures(self, state: TrackState, found: list[GestureFound]) -> list[Event]:
+        """The track's gesture events; a welcome by the door-post staff is a greeting act."""
         for gesture in found:
             if gesture.kind == "welcome_gesture" and self._at_door_post(state):
                 act = StaffAct(
-                    track_id, gesture.start, gesture.kind, finished=True, end=gesture.end
+                    state.track, gesture.start, gesture.kind, finished=True, end=gesture.end
                 )
                 self.greeting.act_started(act)
-            events.append(
-                GestureEvent(
-                    type=gesture.kind,
-                    phase=Phase.END,
-                    track=track_id,
-                    role=self._role_name(state),
-                    start=gesture.start,
-                    end=gesture.end,
-                    values=gesture.values,
-                )
-            )
-        return events
-
-    def _posture(
-        self, track_id: int, state: TrackState, faults: list[str] | None, now: float
-    ) -> list[Event]:
-        """Lapses are judged only for staff at a post; leaving the post ends a lapse."""
-        if state.role.role != Role.STAFF:
-            return []
-        if state.role.post is None or faults is None:
-            lapse = state.posture.left_post(state.role.post)
-        else:
-            lapse = state.posture.update(now, faults, state.role.post)
-        return [] if lapse is None else [self._posture_event(track_id, *lapse)]
-
-    @staticmethod
-    def _posture_event(track_id: int, start: float, end: float, values: PostureValues) -> Event:
-        return PostureEvent(
-            phase=Phase.END, track=track_id, role="staff", start=start, end=end, values=values
-        )
+        return state.gesture_events(found)
 
     def _close_track(self, track_id: int, timestamp: float) -> list[Event]:
         """Flush a track's open gestures, posture lapse and bow, and drop it."""
         state = self.tracks.pop(track_id)
-        events: list[Event] = []
-        for detector in state.hands.values():
-            events += self._gestures(track_id, state, detector.flush())
-        if state.role.role == Role.STAFF:
-            lapse = state.posture.left_post(state.role.post)
-            if lapse is not None:
-                events.append(self._posture_event(track_id, *lapse))
+        events = self._gestures(state, state.flush_hands())
+        events += state.close_posture()
         end = state.bow.flush(min(timestamp, state.last_time), state.reference)
         if end is not None:
-            events.append(self._bow_event(track_id, state, Phase.END, end.bow, end.end, end))
+            events.append(state.bow_event(Phase.END, end.bow, end.end, end))
         self._settle_bow_act(state, end, dropped=True)
         return events
 
