@@ -11,7 +11,7 @@ from etiquette.calibration.camera_file import MarkedPoint
 from etiquette.calibration.errors import CalibrationError
 from etiquette.calibration.floor_fit import fit_floor, read_points_csv
 from etiquette.calibration.projection import FloorProjection
-from tests.synthetic_camera import SyntheticCamera
+from etiquette.service.offline.synthetic.camera import SyntheticCamera
 
 CAMERAS = 60
 NOISE_PX = 0.5

@@ -9,9 +9,9 @@ from etiquette.rules.engine import RulesEngine
 from etiquette.rules.events import Event, Phase
 from etiquette.rules.scene import SceneContext
 from etiquette.service.cameras.scene import scene_context
+from etiquette.service.offline.synthetic.actors import Actor, Noise, render
+from etiquette.service.offline.synthetic.camera import SyntheticCamera
 from etiquette.vision.placement import Placement
-from tests.synthetic_camera import SyntheticCamera
-from tests.synthetic_scene import Actor, Noise, render
 
 
 def run_scene(

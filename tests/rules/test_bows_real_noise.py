@@ -13,13 +13,13 @@ from etiquette.models.runtime import OnnxNetwork
 from etiquette.rules.bow import UNCERTAINTY_DEG
 from etiquette.rules.events import BowValues
 from etiquette.rules.trunk import View
+from etiquette.service.offline.synthetic.motion import bow_profile
 from etiquette.vision.config import PerceptionConfig
 from etiquette.vision.frame import FrameResult
 from etiquette.vision.pipeline import OnnxPerception
 from etiquette.vision.sources import open_source
 from tests.conftest import VIDEO
 from tests.real_noise import extended, finished_bows, with_bow
-from tests.synthetic_scene import bow_profile
 
 pytestmark = pytest.mark.real_data  # reads ../shared/data
 

@@ -29,6 +29,8 @@ from etiquette.models.runtime import OnnxNetwork
 from etiquette.rules.bow import UNCERTAINTY_DEG
 from etiquette.rules.events import BowValues
 from etiquette.rules.trunk import View
+from etiquette.service.offline.synthetic.body import Pose
+from etiquette.service.offline.synthetic.motion import bow_profile
 from etiquette.vision.config import PerceptionConfig
 from etiquette.vision.frame import FrameResult
 from etiquette.vision.joints import Joint
@@ -45,7 +47,6 @@ from tests.real_noise import (
     front_view,
     with_front_bow,
 )
-from tests.synthetic_scene import Pose, bow_profile
 
 # har_stand: full body, 10 fps; the ASL clips: a man facing the camera, 30 fps. On PLEASE,
 # AGAIN and HELP the model guesses the hips below the cut with visibilities up to 0.8: the

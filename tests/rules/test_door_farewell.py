@@ -12,18 +12,12 @@ from etiquette.calibration.camera_file import CameraFile, DoorLine, Zones
 from etiquette.rules.config import RulesConfig
 from etiquette.rules.events import Event
 from etiquette.rules.visit_events import DoorCrossingValues, FarewellValues
+from etiquette.service.offline.synthetic.actors import Actor, Noise, camera_file
+from etiquette.service.offline.synthetic.body import Pose
+from etiquette.service.offline.synthetic.camera import SyntheticCamera
+from etiquette.service.offline.synthetic.motion import Stop, routed_actor, walking
 from tests.rules.run_scene import run_scene
 from tests.rules.test_rules_synthetic import _door_camera
-from tests.synthetic_camera import SyntheticCamera
-from tests.synthetic_scene import (
-    Actor,
-    Noise,
-    Pose,
-    Stop,
-    camera_file,
-    routed_actor,
-    walking,
-)
 
 STAFF = 1
 CUSTOMER = 5

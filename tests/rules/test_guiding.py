@@ -14,19 +14,19 @@ from etiquette.rules.events import Event, GreetingEvent, GreetingValues, Phase
 from etiquette.rules.guiding import GuidingWatch
 from etiquette.rules.scene import PersonOnFloor, SceneFrame
 from etiquette.rules.visit_events import GuidingEvent, GuidingValues
-from etiquette.vision.joints import Role
-from tests.rules.test_rules_synthetic import _run
-from tests.synthetic_camera import SyntheticCamera
-from tests.synthetic_scene import (
-    Pose,
+from etiquette.service.offline.synthetic.actors import camera_file
+from etiquette.service.offline.synthetic.body import Pose
+from etiquette.service.offline.synthetic.camera import SyntheticCamera
+from etiquette.service.offline.synthetic.motion import (
     Stop,
     bow_profile,
-    camera_file,
     guiding_hold,
     route,
     route_velocity,
     routed_actor,
 )
+from etiquette.vision.joints import Role
+from tests.rules.test_rules_synthetic import _run
 
 STAFF = 1
 CUSTOMER = 5

@@ -23,23 +23,21 @@ from etiquette.rules.visit_events import (
     SaluteEvent,
 )
 from etiquette.service.cameras.scene import scene_context
+from etiquette.service.offline.synthetic.actors import Actor, TellerActor
+from etiquette.service.offline.synthetic.body import Pose, TellerPose
+from etiquette.service.offline.synthetic.camera import SyntheticCamera
+from etiquette.service.offline.synthetic.motion import (
+    routed_actor,
+    salute,
+    salute_height,
+    welcome_sweep,
+)
 from etiquette.vision.config import PerceptionConfig
 from etiquette.vision.pipeline import OnnxPerception
 from etiquette.vision.sources import open_source
 from tests.conftest import VIDEO
 from tests.rules.run_scene import run_scene
 from tests.rules.test_rules_synthetic import _door_camera
-from tests.synthetic_camera import SyntheticCamera
-from tests.synthetic_scene import (
-    Actor,
-    Pose,
-    TellerActor,
-    TellerPose,
-    routed_actor,
-    salute,
-    salute_height,
-    welcome_sweep,
-)
 
 OPENING = 15.0  # capture seconds
 PROMPT_BEFORE = 8.0  # the prompt is due at 7 s (staff become staff after 5 s at a post)

@@ -11,9 +11,10 @@ from etiquette.calibration.camera_file import CameraFile, DoorLine, Zones
 from etiquette.rules.config import RulesConfig
 from etiquette.rules.events import Event
 from etiquette.rules.visit_events import QueuePromptValues, QueueResponseValues, QueueWaitValues
+from etiquette.service.offline.synthetic.actors import Actor, camera_file
+from etiquette.service.offline.synthetic.camera import SyntheticCamera
+from etiquette.service.offline.synthetic.motion import Stop, routed_actor
 from tests.rules.run_scene import run_scene
-from tests.synthetic_camera import SyntheticCamera
-from tests.synthetic_scene import Actor, Stop, camera_file, routed_actor
 
 STAFF = 1
 FPS = 10.0

@@ -1,4 +1,4 @@
-"""The rules against synthetic scenes with exact ground truth (tests/synthetic_scene.py)."""
+"""The rules against synthetic scenes with exact ground truth (service/offline/synthetic/)."""
 
 from __future__ import annotations
 
@@ -12,20 +12,18 @@ from etiquette.rules.config import RulesConfig
 from etiquette.rules.engine import RulesEngine
 from etiquette.rules.events import ArrivalValues, BowValues, Event, GreetingValues, Phase
 from etiquette.service.cameras.scene import scene_context
-from etiquette.vision.placement import Placement
-from tests.rules.run_scene import run_scene
-from tests.synthetic_camera import SyntheticCamera
-from tests.synthetic_scene import (
-    Actor,
-    Pose,
+from etiquette.service.offline.synthetic.actors import Actor, camera_file, render
+from etiquette.service.offline.synthetic.body import Pose
+from etiquette.service.offline.synthetic.camera import SyntheticCamera
+from etiquette.service.offline.synthetic.motion import (
     bow_profile,
-    camera_file,
     guiding_hold,
     nod_profile,
-    render,
     walking,
     welcome_sweep,
 )
+from etiquette.vision.placement import Placement
+from tests.rules.run_scene import run_scene
 
 DEPTHS = (5.0, 10.0, 15.0, 20.0, 30.0, 45.0)
 SPEEDS = {"slow": (1.0, 0.6, 1.0), "normal": (0.6, 0.3, 0.6), "quick": (0.35, 0.0, 0.35)}

@@ -21,8 +21,8 @@ from etiquette.rules.greeting import GreetingTimer, StaffAct
 from etiquette.rules.posture import PostureTracker
 from etiquette.rules.trunk import Reference, SceneBaseline, TrunkMeter, View
 from etiquette.rules.upper_body import ShoulderCue
+from etiquette.service.offline.synthetic.motion import bow_profile
 from etiquette.vision.joints import HandSide, Joint
-from tests.synthetic_scene import bow_profile
 
 MORNING = dt.datetime(2026, 11, 30, 9, 0).timestamp()
 

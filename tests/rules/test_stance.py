@@ -16,21 +16,14 @@ from etiquette.rules.engine import RulesEngine
 from etiquette.rules.scene import SceneContext, Stance
 from etiquette.rules.stance import LEGS, StanceMeter, stance_of, thigh_from_level_deg
 from etiquette.rules.visit_config import StanceConfig
+from etiquette.service.offline.synthetic.actors import Actor, TellerActor, counter_camera, render
+from etiquette.service.offline.synthetic.body import Pose, TellerPose
+from etiquette.service.offline.synthetic.camera import SyntheticCamera
+from etiquette.service.offline.synthetic.motion import ease, walking
 from etiquette.vision.config import PerceptionConfig
 from etiquette.vision.pipeline import OnnxPerception
 from etiquette.vision.sources import open_source
 from tests.conftest import VIDEO, read_bgr
-from tests.synthetic_camera import SyntheticCamera
-from tests.synthetic_scene import (
-    Actor,
-    Pose,
-    TellerActor,
-    TellerPose,
-    counter_camera,
-    ease,
-    render,
-    walking,
-)
 
 FPS = 15.0
 Act = Callable[[float], TellerPose]

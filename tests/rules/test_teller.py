@@ -32,23 +32,21 @@ from etiquette.rules.visit_events import (
     StoodUpValues,
     TellerServiceEvent,
 )
+from etiquette.service.offline.synthetic.actors import (
+    Actor,
+    camera_file,
+    counter_camera,
+    render,
+    teller_at_counter,
+)
+from etiquette.service.offline.synthetic.body import Pose, TellerPose
+from etiquette.service.offline.synthetic.camera import SyntheticCamera
+from etiquette.service.offline.synthetic.motion import ease, walking
 from etiquette.vision.config import PerceptionConfig
 from etiquette.vision.pipeline import OnnxPerception
 from etiquette.vision.placement import Placement
 from etiquette.vision.sources import open_source
 from tests.conftest import VIDEO
-from tests.synthetic_camera import SyntheticCamera
-from tests.synthetic_scene import (
-    Actor,
-    Pose,
-    TellerPose,
-    camera_file,
-    counter_camera,
-    ease,
-    render,
-    teller_at_counter,
-    walking,
-)
 
 POST = "counter_1"
 FPS = 15.0

@@ -10,10 +10,11 @@ import pytest
 from etiquette.rules.body import angle_deg
 from etiquette.rules.config import TrunkConfig
 from etiquette.rules.trunk import SceneBaseline, TrunkMeter
+from etiquette.service.offline.synthetic.actors import Actor, Noise, camera_file, render
+from etiquette.service.offline.synthetic.body import Pose
+from etiquette.service.offline.synthetic.camera import SyntheticCamera
 from etiquette.vision.joints import Joint
 from etiquette.vision.placement import Placement
-from tests.synthetic_camera import SyntheticCamera
-from tests.synthetic_scene import Actor, Noise, Pose, camera_file, render
 
 LOBBY = SyntheticCamera(height_m=2.6, tilt_deg=30.0, focal_px=900.0, position_xy=(0.0, -4.0))
 EYE_LEVEL = SyntheticCamera(height_m=1.6, tilt_deg=5.0, focal_px=900.0, position_xy=(0.0, -3.0))
