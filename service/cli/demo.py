@@ -26,6 +26,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
 
     out = Path(args.out)
+    if args.processes:
+        return branch_day(out)
     if args.offline:
         rules = RulesConfig.model_validate(DEMO_RULES)
         for name, sample, camera_file, folder in (
@@ -71,6 +73,33 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def branch_day(out: Path) -> int:
+    """The synthetic branch day: each process of the deck scripted, run, stored, reported."""
+    from etiquette.service.offline.branch_day.run import run_branch_day, shift_argument
+    from etiquette.service.vocabulary import both
+
+    print(
+        "a synthetic branch day (no real footage of these processes exists): scripted people "
+        "on a known floor, through a known camera with the pose model's landmark noise ..."
+    )
+    day = run_branch_day(out)
+    print("| 场景 scene | 脚本 scripted | 检出 found | |\n|---|---|---|---|")
+    for outcome in day.outcomes:
+        found = f"{outcome.found_count} {both('event', outcome.expected.type)}"
+        found += "".join(f" {both('verdict', verdict)}" for verdict in outcome.found_verdicts)
+        mark = "符合 ok" if outcome.met else "不符 NOT MET"
+        print(f"| {outcome.scene} | {outcome.expected.says} | {found} | {mark} |")
+    print(f"{day.events} events stored; the shift report: {day.report}")
+    print(
+        f"again, in any format: etiquette report --config {day.site} "
+        f"--shift {shift_argument()} --format pdf --out report.pdf"
+    )
+    if not day.all_met:
+        print("the product did not find what a scene was scripted to do (NOT MET above)")
+        return 1
+    return 0
+
+
 def demo_links(base: str, tokens: dict[str, str]) -> list[str]:
     """The demo's pages, each with the token its role needs."""
     return [
@@ -100,6 +129,12 @@ def _demo_arguments(parser: argparse.ArgumentParser) -> None:
         "--loop", action="store_true", help="replay the sample forever (no ending report)"
     )
     parser.add_argument("--exit", action="store_true", help="stop once the report is written")
+    parser.add_argument(
+        "--processes",
+        action="store_true",
+        help="a synthetic branch day instead: every process of the deck scripted, stored and "
+        "reported (DIR/site.yaml, DIR/report.html)",
+    )
 
 
 DEMO = Command(
@@ -114,5 +149,9 @@ DEMO = Command(
     "A second camera, 'counter', replays a staff member at a counter (real footage of flat-hand "
     "signs): welcome gestures and a posture lapse. "
     "--offline instead analyzes each sample once and writes tracks, events, an annotated "
-    "video and the clips (the counter's in DIR/counter).",
+    "video and the clips (the counter's in DIR/counter). "
+    "--processes runs a synthetic branch day instead (opening line-up, greeting and guiding, "
+    "queue diversion, the teller's five steps, polite farewell: scripted people with known "
+    "truth, as no real footage of them exists), stores it in DIR/data, writes DIR/report.html "
+    "and prints what each scene was scripted to do against what was found.",
 )

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.live_service import free_port
 
@@ -94,3 +95,26 @@ def test_offline_demo_writes_tracks_events_and_video(tmp_path: Path) -> None:
     assert all(e["role"] == "staff" for e in acts)
     reasons = {json.loads(line)["reason"] for line in (counter / "clips" / "clips.jsonl").open()}
     assert reasons == {"posture_lapse"}
+
+
+def test_processes_demo_runs_each_process_of_the_deck_into_the_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The synthetic branch day: every scripted outcome found, stored and in the report,
+    and the site it wrote reports again through `etiquette report`."""
+    from etiquette.service.cli.main import main
+    from etiquette.service.offline.branch_day.run import shift_argument
+
+    assert main(["demo", "--processes", "--out", str(tmp_path)]) == 0
+    table = capsys.readouterr().out
+    assert "NOT MET" not in table and table.count("符合 ok") >= 15
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    for process in ("开门迎宾", "迎宾引导", "客户分流", "临柜五部曲", "礼貌送客"):
+        assert process in page
+    out = tmp_path / "again.csv"
+    site = str(tmp_path / "site.yaml")
+    args = ["report", "--config", site, "--shift", shift_argument(), "--format", "csv"]
+    assert main([*args, "--out", str(out)]) == 0
+    rows = {tuple(line.split(",")[:2]): line.split(",")[2] for line in out.read_text().splitlines()}
+    assert rows[("礼貌送客 polite farewell", "次数 occasions")] == "2"
+    assert rows[("临柜五部曲 teller's five steps", "达标 to standard")] == "1"
