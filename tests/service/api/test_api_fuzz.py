@@ -74,7 +74,10 @@ def scratch_store() -> Iterator[None]:
     .exclude(path="/api/live/stream")
     .parametrize()
 )
-@settings(max_examples=40, deadline=None)
+# The same examples on every run: a query value such as post=false is a string on the wire,
+# yet schemathesis now and then counts it as a boolean the API should have refused (ST201),
+# so a random run failed one time in many for nothing the API did wrong.
+@settings(max_examples=40, deadline=None, derandomize=True)
 def test_no_server_errors(case: schemathesis.Case) -> None:  # type: ignore[type-arg,untyped-decorator]
     response = case.call(headers={"Authorization": f"Bearer {TOKEN}"})
     assert response.status_code < 500, response.text
