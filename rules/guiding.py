@@ -80,6 +80,8 @@ class GuidingWatch:
     def _gesture(self, gesture: GestureEvent, now: float) -> None:
         """A guiding gesture from the greeting to the end of the walk counts (it is reported
         when the hand comes down, so it may come in after the walk ended)."""
+        if self.config.hand not in ("either", gesture.values.hand):
+            return  # the other hand than the site's standard
         for walk in self.walks:
             ended = walk.end if walk.end is not None else now
             if (

@@ -64,10 +64,27 @@ class RaisedHand:
     start: float
     last: float
     heights: list[float]
+    wrists: list[np.ndarray]  # the wrist from its shoulder, in trunk lengths
+
+
+def wrist_from_shoulder(person: PersonOnFloor, hand: Hand) -> np.ndarray:
+    """Where the wrist is from its shoulder, in trunk lengths (for how still it is held)."""
+    world = person.world
+    length = float(np.linalg.norm(midpoint(world, SHOULDERS) - midpoint(world, HIPS)))
+    shoulder, wrist = ARMS[hand]
+    return np.asarray((world[wrist] - world[shoulder]) / max(length, 1e-6), dtype=np.float64)
+
+
+def wrist_motion(wrists: list[np.ndarray]) -> float:
+    """How far the wrist strays from where it is held: the root mean square of its distance
+    from its median position, in trunk lengths (a wave sweeps it side to side)."""
+    points = np.asarray(wrists)
+    return float(np.sqrt(np.mean(np.sum((points - np.median(points, axis=0)) ** 2, axis=1))))
 
 
 class SaluteDetector:
-    """One person's salutes: a hand raised to at least salute_min_height for salute_min_s."""
+    """One person's salutes: a hand raised to at least salute_min_height for salute_min_s,
+    held still (a wave is a raised hand too)."""
 
     def __init__(self, track: int, config: OpeningConfig) -> None:
         self.track, self.config = track, config
@@ -79,10 +96,12 @@ class SaluteDetector:
         if found is not None and current is not None and found[0] == current.hand:
             current.last = now
             current.heights.append(found[1])
+            current.wrists.append(wrist_from_shoulder(person, found[0]))
             return []
         ended = self.finish() if current is not None and now - current.last > GAP_S else []
         if found is not None and self.current is None:
-            self.current = RaisedHand(found[0], now, now, [found[1]])
+            wrist = wrist_from_shoulder(person, found[0])
+            self.current = RaisedHand(found[0], now, now, [found[1]], [wrist])
         return ended
 
     def finish(self) -> list[Event]:
@@ -90,6 +109,8 @@ class SaluteDetector:
         held, self.current = self.current, None
         if held is None or held.last - held.start < self.config.salute_min_s:
             return []
+        if wrist_motion(held.wrists) > self.config.salute_max_motion:
+            return []  # waved, not held
         duration = round(held.last - held.start, 3)
         # The median: the highest of noisy samples overstates the height.
         height = round(float(np.median(held.heights)), 3)

@@ -3,6 +3,8 @@ defaults where the deck gives one; every other default says where it comes from.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from etiquette.settings import Settings
@@ -110,6 +112,10 @@ class GuidingConfig(Settings):
         description="Areas (camera file zones.areas) a guided walk may lead to.",
     )
     max_s: float = Field(90.0, gt=0, description="A guided walk longer than this is closed.")
+    hand: Literal["left", "right", "either"] = Field(
+        "left",
+        description="Which of the staff member's own hands makes the guiding gesture (the deck: 左手指引, the left hand; either: both count).",
+    )
 
 
 class QueueConfig(Settings):
@@ -174,6 +180,11 @@ class OpeningConfig(Settings):
         description="A salute raises the wrist at least this far above its shoulder (trunk lengths; the mouth is about 0.34, the ear 0.45). A welcome gesture's hand held up to the chin reaches about 0.27.",
     )
     salute_min_s: float = Field(0.3, ge=0, description="Shortest salute.")
+    salute_max_motion: float = Field(
+        0.2,
+        gt=0,
+        description="A salute is held still: the wrist strays at most this far from where it is held (root mean square, trunk lengths; a held synthetic salute with the pose model's noise 0.07-0.08, a real wave, har_wave.mp4, 0.36).",
+    )
 
 
 class TellerConfig(Settings):

@@ -73,19 +73,24 @@ def _scene(
     offset: tuple[float, float] | None,
     gesture: bool = True,
     end_offset: tuple[float, float] | None = None,
+    left: bool = True,
+    guiding: dict[str, object] | None = None,
 ) -> tuple[list[Event], list[Stop]]:
+    """The guiding gesture made with the left hand (the deck's), or the right."""
     camera, file = _lobby()
     bow = bow_profile(15.0, BOW_AT, 0.8, 0.5, 0.8)
-    hand = guiding_hold(9.5, 2.0)
+    hand = guiding_hold(9.5, 2.0, left=left)
 
     def act(t: float) -> Pose:
         held = hand(t) if gesture else Pose()
-        return Pose(bow_deg=bow(t).bow_deg, right_hand=held.right_hand)
+        return Pose(bow_deg=bow(t).bow_deg, hand=held.hand)
 
     staff_stops = _staff_route(offset, end_offset)
     staff = routed_actor(STAFF, staff_stops, 180.0, act)
     customer = routed_actor(CUSTOMER, ENTERING, 90.0)
-    config = RulesConfig.model_validate({"roles": {"enrolled_staff": [STAFF]}})
+    config = RulesConfig.model_validate(
+        {"roles": {"enrolled_staff": [STAFF]}, "guiding": guiding or {}}
+    )
     return _run(camera, [staff, customer], 15.0, file, config), staff_stops
 
 
@@ -164,10 +169,10 @@ def test_guided_short_of_the_destination() -> None:
     camera, file = _lobby()
     stops = [*_staff_route((-0.6, -0.6))[:4], (11.25, -1.6, 0.7)]
     bow = bow_profile(15.0, BOW_AT, 0.8, 0.5, 0.8)
-    hand = guiding_hold(9.5, 1.2)
+    hand = guiding_hold(9.5, 1.2, left=True)
 
     def act(t: float) -> Pose:
-        return Pose(bow_deg=bow(t).bow_deg, right_hand=hand(t).right_hand)
+        return Pose(bow_deg=bow(t).bow_deg, hand=hand(t).hand)
 
     short: list[Stop] = [*ENTERING[:3], (11.25, -1.0, 1.3)]
     actors = [routed_actor(STAFF, stops, 180.0, act), routed_actor(CUSTOMER, short, 90.0)]
@@ -230,3 +235,20 @@ def test_a_greeting_without_its_customers_guides_the_nearest_one() -> None:
     guided = [e for e in events if isinstance(e, GuidingEvent)]
     assert [(e.track, e.values.customer) for e in guided] == [(STAFF, CUSTOMER)]
     assert guided[0].values.front_left_share == 1.0
+
+
+@pytest.mark.parametrize(
+    ("left", "hand", "faults"),
+    [
+        (True, "left", []),
+        (False, "left", ["no_gesture"]),  # the deck: 左手指引
+        (False, "either", []),
+        (False, "right", []),
+        (True, "right", ["no_gesture"]),
+    ],
+)
+def test_the_guiding_hand_setting(left: bool, hand: str, faults: list[str]) -> None:
+    events, _ = _scene((-0.6, -0.6), left=left, guiding={"hand": hand})
+    [guided] = _guided(events)
+    assert isinstance(guided.values, GuidingValues)
+    assert guided.values.faults == faults and guided.values.gesture is (not faults)

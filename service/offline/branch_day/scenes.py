@@ -31,8 +31,8 @@ from etiquette.service.offline.synthetic.motion import (
 LOBBY, COUNTER = "lobby", "counter_1"
 DOOR_STAFF, TELLER, GUIDE = 1, 2, 3  # enrolled staff (the demo's rules say so)
 DOOR_POST_AT = (1.7, 1.3)
-TELLER_POST_AT = (-2.9, 5.6)
-COUNTER_1_AT = (-2.9, 4.5)  # where the customer stands at counter 1
+TELLER_POST_AT = (-2.9, 4.8)
+COUNTER_1_AT = (-2.9, 3.8)  # where the customer stands at counter 1
 SELF_SERVICE_AT = (3.1, 4.1)
 QUEUE_Y = 4.1
 
@@ -46,16 +46,16 @@ def lobby_camera() -> tuple[SyntheticCamera, CameraFile]:
     (y = 0), the door post and the ticket machine beside it, the queue in front of the
     counters, counter 1's customer place and teller post, and the self-service machines."""
     camera = SyntheticCamera(
-        height_m=3.2, tilt_deg=30.0, focal_px=700.0, yaw_deg=180.0, position_xy=(0.0, 9.0)
+        height_m=3.2, tilt_deg=30.0, focal_px=800.0, yaw_deg=180.0, position_xy=(0.0, 9.0)
     )
     zones = Zones(
         door=DoorLine(a=[-1.2, 0.0], b=[1.2, 0.0], inside=[0.0, 2.0]),
         posts={
             "door_post": _box(1.2, 0.8, 2.2, 1.8),
-            "counter_1": _box(-3.4, 5.2, -2.4, 6.0),
-            "counter_2": _box(2.2, 5.2, 3.2, 6.0),
+            "counter_1": _box(-3.4, 4.4, -2.4, 5.2),
+            "counter_2": _box(2.2, 4.8, 3.2, 5.6),
         },
-        counters={"counter_1": _box(-3.4, 4.0, -2.4, 5.0)},
+        counters={"counter_1": _box(-3.4, 3.4, -2.4, 4.2)},
         queue=_box(-1.6, 3.6, 1.6, 4.6),
         areas={
             "ticket_machine": _box(-2.6, 0.6, -1.6, 2.0),
@@ -154,10 +154,10 @@ ENTERING: list[Stop] = [(0.0, 0.8, -4.0), (5.3, 0.8, 1.3), (9.0, 0.8, 1.3), (12.
 def guiding() -> Scene:
     """09:12: a customer is greeted with a bow and guided to the ticket machine at their
     front left with the guiding gesture."""
-    bow, hand = bow_profile(15.0, 4.6, 0.8, 0.5, 0.8), guiding_hold(9.5, 2.0)
+    bow, hand = bow_profile(15.0, 4.6, 0.8, 0.5, 0.8), guiding_hold(9.5, 2.0, left=True)
 
     def act(t: float) -> Pose:
-        return Pose(bow_deg=bow(t).bow_deg, right_hand=hand(t).right_hand)
+        return Pose(bow_deg=bow(t).bow_deg, hand=hand(t).hand)
 
     staff_route: list[Stop] = [
         (0.0, *DOOR_POST_AT),

@@ -37,9 +37,12 @@ class Actor:
     def world(self, t: float) -> np.ndarray:
         return self.to_world(body(self.pose_at(t)), t)
 
-    def hand_world(self, t: float) -> np.ndarray | None:
-        hand = self.pose_at(t).right_hand
-        return None if hand is None else self.to_world(hand_points(hand), t)
+    def hand_world(self, t: float) -> tuple[HandSide, np.ndarray] | None:
+        hand = self.pose_at(t).hand
+        if hand is None:
+            return None
+        side = HandSide.LEFT if hand.left else HandSide.RIGHT
+        return side, self.to_world(hand_points(hand), t)
 
     def to_world(self, local: np.ndarray, t: float) -> np.ndarray:
         psi = math.radians(self.facing_deg)
@@ -103,10 +106,11 @@ def render(
                 0, noise.wobble_sd_deg * math.sqrt(1 - 0.81), 2
             )
             rows.append(_observe(camera, joints, wobble[actor.track_id], noise, rng))
-            hand = actor.hand_world(t)
-            if hand is not None:
-                hands[row, HandSide.RIGHT] = _observe_hand(camera, hand, noise, rng)
-                hand_scores[row, HandSide.RIGHT] = 0.99
+            held = actor.hand_world(t)
+            if held is not None:
+                side, hand = held
+                hands[row, side] = _observe_hand(camera, hand, noise, rng)
+                hand_scores[row, side] = 0.99
         people = People(
             boxes=np.array([r[2] for r in rows]),
             scores=np.ones(len(rows)),

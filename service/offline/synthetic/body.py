@@ -78,13 +78,19 @@ def _rotate_x(points: np.ndarray, pivot: np.ndarray, angle: float) -> np.ndarray
 
 @dataclass(frozen=True)
 class HandPose:
-    """The right hand held out: wrist position, where the fingers point, where the palm
-    faces (local frame), and whether the fingers are together."""
+    """A hand held out: wrist position, where the fingers point, where the palm faces (local
+    frame, as for the right hand), whether the fingers are together, and which hand: the
+    left hand is the right one's mirror image across the body's middle."""
 
     wrist: tuple[float, float, float]
     fingers: tuple[float, float, float]
     palm: tuple[float, float, float]
     together: bool = True
+    left: bool = False
+
+
+def _mirrored(point: np.ndarray) -> np.ndarray:
+    return np.asarray(point * np.array([-1.0, 1.0, 1.0]))
 
 
 @dataclass(frozen=True)
@@ -95,7 +101,7 @@ class Pose:
     nod_deg: float = 0.0
     knee_bend_deg: float = 0.0
     stride: float = 0.0  # -1..1 leg swing phase for walking
-    right_hand: HandPose | None = None
+    hand: HandPose | None = None
 
 
 # Finger knuckles across the palm (thumb side first), distances along the fingers.
@@ -109,7 +115,13 @@ SPREAD_DEG = (-22.0, -7.0, 8.0, 23.0)
 
 
 def hand_points(hand: HandPose) -> np.ndarray:
-    """(21, 3) local positions of a right hand's landmarks."""
+    """(21, 3) local positions of the hand's landmarks."""
+    if hand.left:
+        return _mirrored(_right_hand_points(hand))
+    return _right_hand_points(hand)
+
+
+def _right_hand_points(hand: HandPose) -> np.ndarray:
     forward = np.asarray(hand.fingers, dtype=np.float64)
     forward /= np.linalg.norm(forward)
     palm = np.asarray(hand.palm, dtype=np.float64)
@@ -155,15 +167,16 @@ def body(pose: Pose) -> np.ndarray:
         joints[above_knee, 1] -= drop
         for knee in (Joint.LEFT_KNEE, Joint.RIGHT_KNEE):
             joints[knee, 2] += 0.5 * math.sin(math.radians(pose.knee_bend_deg))
-    if pose.right_hand is not None:
-        wrist = np.asarray(pose.right_hand.wrist)
-        shoulder = joints[Joint.RIGHT_SHOULDER]
-        joints[Joint.RIGHT_WRIST] = wrist
-        joints[Joint.RIGHT_ELBOW] = (shoulder + wrist) / 2 + np.array([0.0, -0.08, 0.0])
-        hand = hand_points(pose.right_hand)
-        joints[Joint.RIGHT_INDEX] = hand[6]
-        joints[Joint.RIGHT_PINKY] = hand[18]
-        joints[Joint.RIGHT_THUMB] = hand[3]
+    if pose.hand is not None:
+        side = "LEFT" if pose.hand.left else "RIGHT"
+        hand = hand_points(pose.hand)
+        wrist = hand[0]
+        shoulder = joints[Joint[f"{side}_SHOULDER"]]
+        joints[Joint[f"{side}_WRIST"]] = wrist
+        joints[Joint[f"{side}_ELBOW"]] = (shoulder + wrist) / 2 + np.array([0.0, -0.08, 0.0])
+        joints[Joint[f"{side}_INDEX"]] = hand[6]
+        joints[Joint[f"{side}_PINKY"]] = hand[18]
+        joints[Joint[f"{side}_THUMB"]] = hand[3]
     hip = np.array([0.0, joints[Joint.LEFT_HIP, 1], 0.0])
     if pose.nod_deg:
         neck = np.array([0.0, NECK_HEIGHT, 0.0])

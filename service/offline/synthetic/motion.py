@@ -67,19 +67,22 @@ def welcome_sweep(
         share = 0.5 - 0.5 * math.cos(math.pi * u)
         wrist = (-0.12 - 0.45 * share, height, 0.28 + 0.05 * share)
         fingers = (-0.8, 0.1, 0.5)
-        return Pose(right_hand=HandPose(wrist, fingers, palm=(-0.3, 0.3, 0.9), together=together))
+        return Pose(hand=HandPose(wrist, fingers, palm=(-0.3, 0.3, 0.9), together=together))
 
     return pose_at
 
 
-def guiding_hold(start_s: float, duration_s: float) -> Callable[[float], Pose]:
-    """The right arm held out to the side at chest height, palm up, fingers together."""
+def guiding_hold(start_s: float, duration_s: float, left: bool = False) -> Callable[[float], Pose]:
+    """An arm (the right, or the ``left``) held out to the side at chest height, palm up,
+    fingers together."""
 
     def pose_at(t: float) -> Pose:
         if not start_s <= t <= start_s + duration_s:
             return Pose()
-        hand = HandPose(wrist=(-0.62, 1.32, 0.25), fingers=(-0.9, 0.0, 0.4), palm=(0.0, 1.0, 0.0))
-        return Pose(right_hand=hand)
+        hand = HandPose(
+            wrist=(-0.62, 1.32, 0.25), fingers=(-0.9, 0.0, 0.4), palm=(0.0, 1.0, 0.0), left=left
+        )
+        return Pose(hand=hand)
 
     return pose_at
 
@@ -126,7 +129,7 @@ def route_pose(
         return Pose(
             bow_deg=acted.bow_deg or lean_deg,
             stride=math.sin(2 * math.pi * 0.9 * t),
-            right_hand=acted.right_hand,
+            hand=acted.hand,
         )
 
     return pose_at
@@ -158,7 +161,7 @@ def salute(
         hand = HandPose(
             wrist=(-0.30, wrist_height, 0.08), fingers=(-0.1, 1.0, 0.0), palm=(0.0, 0.0, 1.0)
         )
-        return Pose(right_hand=hand)
+        return Pose(hand=hand)
 
     return pose_at
 
