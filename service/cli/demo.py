@@ -26,7 +26,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
 
     out = Path(args.out)
-    if args.processes:
+    if getattr(args, "processes", False):
         return branch_day(out)
     if args.offline:
         rules = RulesConfig.model_validate(DEMO_RULES)
