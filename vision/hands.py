@@ -70,13 +70,13 @@ def update_hands(
         track_jobs = [] if config.hands == "off" else hand_rois_for(track, config)
         jobs.extend((track, side, roi) for side, roi in track_jobs)
     seen = _read_hands(image, jobs, landmarker, config)
-    retry = [
-        (track, side, roi)
-        for track, side, _ in jobs
-        if (track.track_id, side) not in seen and track.hand_rois[side] is None
-        for roi in [_forearm_roi(track, side)]
-        if roi is not None and roi.width >= config.hand_min_px
-    ]
+    retry: list[tuple[Track, HandSide, Roi]] = []
+    for track, side, _ in jobs:
+        if (track.track_id, side) in seen or track.hand_rois[side] is not None:
+            continue  # found, or followed from the last frame (it is let go below)
+        roi = _forearm_roi(track, side)
+        if roi is not None and roi.width >= config.hand_min_px:
+            retry.append((track, side, roi))
     seen |= _read_hands(image, retry, landmarker, config)
     for track in tracks:
         for side in HandSide:

@@ -129,7 +129,8 @@ def _caption(event: Event) -> str:
     return caption(event)  # the clips' own words: a person reads both
 
 
-def _post_of(event: Event) -> str | None:
+def post_of(event: Event) -> str | None:
+    """The staff post an event is about (its values name one), for the event's message."""
     post = getattr(event.values, "post", None)
     return post if isinstance(post, str) else None
 
@@ -231,7 +232,7 @@ def _finish_recording(camera: CameraConfig, pipeline: Pipeline, out: Any) -> lis
         return []
     final = [event for event in pipeline.engine.finish(last) if event.phase == Phase.END]
     for event in final:
-        _send(out, EventMessage(camera.name, event.model_dump(mode="json"), _post_of(event)))
+        _send(out, EventMessage(camera.name, event.model_dump(mode="json"), post_of(event)))
     return final
 
 
@@ -293,7 +294,7 @@ def _stream(
         inference_ms = (time.perf_counter() - started) * 1000
         finished = [event for event in judged.events if event.phase == Phase.END]
         for event in finished:
-            _send(out, EventMessage(camera.name, event.model_dump(mode="json"), _post_of(event)))
+            _send(out, EventMessage(camera.name, event.model_dump(mode="json"), post_of(event)))
             captions = [*captions[-3:], _caption(event)]
         if recorder is not None and not _record(
             camera.name, recorder, frame.image, result, judged, out

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from etiquette.calibration.camera_file import CameraFile
 from etiquette.rules.config import RulesConfig
-from etiquette.rules.engine import RulesEngine
-from etiquette.rules.events import Event, Phase
+from etiquette.rules.events import Event
 from etiquette.rules.scene import SceneContext
 from etiquette.service.cameras.scene import scene_context
-from etiquette.service.offline.synthetic.actors import Actor, Noise, render
+from etiquette.service.offline.synthetic.actors import Actor, Noise
 from etiquette.service.offline.synthetic.camera import SyntheticCamera
-from etiquette.vision.placement import Placement
+from etiquette.service.offline.synthetic.run import run_rules
 
 
 def run_scene(
@@ -28,11 +27,14 @@ def run_scene(
 ) -> list[Event]:
     """Render ``actors``, place them with ``file`` and run the rules (``context``: the
     camera file's, unless given); the events that ended."""
-    placement = Placement.from_camera(file)
-    engine = RulesEngine(config or RulesConfig(), context or scene_context(file))
-    frames = render(camera, actors, seconds, fps=fps, noise=noise, seed=seed)
-    events: list[Event] = []
-    for frame in frames:
-        events += engine.update(placement.place(frame)).events
-    events += engine.finish(frames[-1].timestamp)
-    return [e for e in events if e.phase == Phase.END]
+    return run_rules(
+        camera,
+        actors,
+        seconds,
+        file,
+        config or RulesConfig(),
+        context or scene_context(file),
+        fps=fps,
+        seed=seed,
+        noise=noise,
+    )

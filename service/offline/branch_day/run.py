@@ -5,20 +5,17 @@ what each scene was scripted to do against what the product found."""
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import yaml
 
 from etiquette.calibration.camera_file import save_camera
-from etiquette.rules.config import RulesConfig
-from etiquette.rules.engine import RulesEngine
-from etiquette.rules.events import Event, Phase
+from etiquette.rules.events import Event
 from etiquette.service.cameras.event_keeper import EventKeeper
-from etiquette.service.cameras.runner import EventMessage
+from etiquette.service.cameras.runner import EventMessage, post_of
 from etiquette.service.cameras.scene import scene_context
 from etiquette.service.config import SiteConfig, load_site
 from etiquette.service.live.hub import Hub
@@ -35,15 +32,15 @@ from etiquette.service.offline.branch_day.scenes import (
     counter_1_camera,
     lobby_camera,
 )
-from etiquette.service.offline.synthetic.actors import render
+from etiquette.service.offline.synthetic.run import run_rules
 from etiquette.service.reports.render import render as render_report
 from etiquette.service.reports.shift import shift_report
+from etiquette.service.schedule import Schedule
 from etiquette.service.store.events import EventStore
-from etiquette.vision.placement import Placement
 
 DAY = date(2026, 12, 7)  # a Monday
 ZONE = "Asia/Shanghai"
-SHIFT = ("08:30", "12:00")
+SHIFT = (time(8, 30), time(12, 0))
 # Shortened so that each scene lasts seconds, not minutes (the site file says so).
 DEMO_RULES: dict[str, object] = {
     "roles": {"enrolled_staff": [DOOR_STAFF, TELLER, GUIDE]},
@@ -84,31 +81,28 @@ def write_site(out: Path) -> SiteConfig:
     return load_site(path)
 
 
-def _epoch(clock_day: date, hhmm: str) -> float:
-    hours, minutes = (int(part) for part in hhmm.split(":"))
-    return datetime(
-        clock_day.year, clock_day.month, clock_day.day, hours, minutes, tzinfo=ZoneInfo(ZONE)
-    ).timestamp()
+def _at(clock: time) -> float:
+    """The synthetic day's ``clock`` time in the branch's zone, as epoch seconds."""
+    return datetime.combine(DAY, clock, tzinfo=ZoneInfo(ZONE)).timestamp()
 
 
-def scene_events(scene: Scene, rules: RulesConfig) -> list[Event]:
-    """The finished events of one scene on its camera, stamped with the day's clock."""
+def scene_events(scene: Scene, site: SiteConfig) -> list[Event]:
+    """The finished events of one scene on its camera, stamped with the day's clock; the
+    branch opens when the site's schedule says, as in the live service."""
     camera, file = lobby_camera() if scene.camera == LOBBY else counter_1_camera()
-    start = datetime.combine(DAY, scene.clock, tzinfo=ZoneInfo(ZONE)).timestamp()
-    opening = None if scene.opening is None else start + scene.opening
-
-    def next_opening(after: float) -> float | None:
-        return opening if opening is not None and after <= opening else None
-
-    engine = RulesEngine(rules, scene_context(file, next_opening))
-    placement = Placement.from_camera(file)
-    frames = render(camera, scene.actors, scene.seconds, scene.fps, seed=scene.seed)
-    events: list[Event] = []
-    for frame in frames:
-        stamped = dataclasses.replace(frame, timestamp=start + frame.timestamp)
-        events += engine.update(placement.place(stamped)).events
-    events += engine.finish(start + frames[-1].timestamp)
-    return [event for event in events if event.phase == Phase.END]
+    schedule = None if site.schedule is None else Schedule(site.schedule, site.zone_info())
+    context = scene_context(file, None if schedule is None else schedule.next_opening)
+    return run_rules(
+        camera,
+        scene.actors,
+        scene.seconds,
+        file,
+        site.rules,
+        context,
+        fps=scene.fps,
+        seed=scene.seed,
+        start=_at(scene.clock),
+    )
 
 
 @dataclass(frozen=True)
@@ -162,7 +156,7 @@ def run_branch_day(out: Path) -> DayResult:
     per_scene: list[tuple[Scene, list[Event]]] = []
     for scene in branch_day():
         for part in (scene, *scene.also):
-            events = scene_events(part, site.rules)
+            events = scene_events(part, site)
             day_events += [(part.camera, event) for event in events]
             per_scene.append((part, events))
     site.storage.data_dir.mkdir(parents=True, exist_ok=True)
@@ -170,11 +164,10 @@ def run_branch_day(out: Path) -> DayResult:
         keeper = EventKeeper(site, store, LiveState(), Hub(), None)
         # As the runners report them: each event when it ends.
         for camera, event in sorted(day_events, key=lambda item: (item[1].end, item[1].start)):
-            post = getattr(event.values, "post", None)
-            keeper.handle(EventMessage(camera, event.model_dump(mode="json"), post))
+            keeper.handle(EventMessage(camera, event.model_dump(mode="json"), post_of(event)))
         keeper.close()
         judged = [s.event for s in store.events(types=["teller_service"], limit=100)]
-        start, end = (_epoch(DAY, clock) for clock in SHIFT)
+        start, end = (_at(clock) for clock in SHIFT)
         report = shift_report(store, site, start, end)
     outcomes: list[Outcome] = []
     for scene, events in per_scene:
@@ -187,4 +180,5 @@ def run_branch_day(out: Path) -> DayResult:
 
 def shift_argument() -> str:
     """The --shift of `etiquette report` for the synthetic day."""
-    return f"{DAY.isoformat()}T{SHIFT[0]}/{DAY.isoformat()}T{SHIFT[1]}"
+    start, end = (datetime.combine(DAY, clock).isoformat(timespec="minutes") for clock in SHIFT)
+    return f"{start}/{end}"

@@ -96,7 +96,6 @@ class Scene:
     scripted: list[Expected]
     fps: float = 10.0
     seed: int = 0
-    opening: float | None = None  # seconds into the scene when the branch opens
     also: list[Scene] = field(default_factory=list)  # the same moment on another camera
 
 
@@ -141,7 +140,6 @@ def opening() -> Scene:
                 verdict="on_time",
             ),
         ],
-        opening=30.0,
     )
 
 
