@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete, func, select, update
@@ -18,6 +19,7 @@ from etiquette.service.store.models import (
     StoredClip,
     utc,
 )
+from etiquette.service.store.outbox import append
 
 # A clip names its event by camera, type, track and start time; floats survive the trip
 # through JSON exactly, the tolerance only guards against a database rounding them.
@@ -37,9 +39,16 @@ class ClipReview(BaseModel):
     updated_at: datetime | None = None
 
 
+def _flushed(session: Session, row: ClipRow) -> dict[str, Any]:
+    session.add(row)
+    session.flush()
+    return StoredClip.from_row(row).model_dump(mode="json")
+
+
 class ClipIndex:
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], *, uplink: bool = False) -> None:
         self._sessions = sessions
+        self._uplink = uplink  # queue each clip's entry for head office (the outbox)
 
     def add(self, camera: str, clip: NewClip) -> StoredClip:
         """Index a written clip, linked to its stored event when that can be found."""
@@ -64,7 +73,10 @@ class ClipIndex:
                 created_at=datetime.now(UTC),
                 **clip.model_dump(),
             )
-            session.add(row)
+            if self._uplink:
+                append(session, "clip", camera, lambda: _flushed(session, row))
+            else:
+                session.add(row)
         return StoredClip.from_row(row)
 
     def find(

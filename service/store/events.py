@@ -24,12 +24,13 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, delete, event, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, IntegrityError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from etiquette.rules.events import Event, Phase, PostureValues
 from etiquette.service.store.camera_status import CameraStatusLog
 from etiquette.service.store.clips import ClipIndex
 from etiquette.service.store.models import ROLES, EventRow, StoredEvent, TokenInfo, TokenRow
+from etiquette.service.store.outbox import Outbox, append
 
 __all__ = ["MIGRATIONS", "EventStore", "StoredEvent", "TokenInfo", "make_engine", "sqlite_url"]
 
@@ -114,12 +115,17 @@ class EventStore:
 
     ``url`` is a SQLAlchemy URL: ``sqlite:////abs/path/events.db`` or
     ``postgresql+psycopg://user@host:port/db``. Safe to share between threads.
+
+    With ``uplink``, every event and clip entry stored is also queued in the outbox, in the
+    same transaction, for head office (:mod:`service.live.uplink` delivers it).
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, uplink: bool = False) -> None:
         self._engine = make_engine(url)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
-        self.clips = ClipIndex(self._sessions)
+        self._uplink = uplink
+        self.clips = ClipIndex(self._sessions, uplink=uplink)
+        self.outbox = Outbox(self._sessions)
         self.camera_status = CameraStatusLog(self._sessions)
         try:
             self._migrate()
@@ -233,9 +239,19 @@ class EventStore:
             created_at=datetime.now(UTC),
         )
         with self._sessions.begin() as session:
-            session.add(row)
+            if self._uplink:
+                append(session, "event", camera, lambda: self._flushed(session, row))
+            else:
+                session.add(row)
         # The session committed when its block closed: the row is durable from here on.
         return StoredEvent.from_row(row)
+
+    @staticmethod
+    def _flushed(session: Session, row: EventRow) -> dict[str, Any]:
+        """The row written (which gives it its id, that head office keys it by) and as sent."""
+        session.add(row)
+        session.flush()
+        return StoredEvent.from_row(row).model_dump(mode="json")
 
     def events(
         self,

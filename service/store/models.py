@@ -105,6 +105,32 @@ class ClipReviewRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class OutboxRow(Base):
+    """An entry still owed to head office: a stored event or a clip's entry, numbered in the
+    order it was stored (``seq`` has no gaps: see :mod:`service.store.outbox`)."""
+
+    __tablename__ = "outbox"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(16))
+    camera: Mapped[str] = mapped_column(String(64))
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OutboxStateRow(Base):
+    """The outbox's one row: its stream, the last number given and the last head office
+    confirmed."""
+
+    __tablename__ = "outbox_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    stream: Mapped[str] = mapped_column(String(36))
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    acked_seq: Mapped[int] = mapped_column(BigInteger)
+    acked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class TokenRow(Base):
     """An API token: only its SHA-256 is kept, never the token itself."""
 

@@ -7,20 +7,15 @@ each test gets a database of its own, dropped afterwards.
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
 import threading
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from psycopg import sql
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from etiquette.rules.events import (
     AnyValues,
@@ -38,49 +33,9 @@ from etiquette.rules.events import (
 from etiquette.service.store.events import EventStore, StoredEvent, TokenInfo, sqlite_url
 from etiquette.service.store.models import Base
 from tests.factories import event as build_event
+from tests.postgres import url
 
-POSTGRES_ENV = "ETIQUETTE_TEST_POSTGRES_URL"
-
-
-def _postgres_database(base_url: str) -> Iterator[str]:
-    """A fresh database on the test cluster, dropped after the test."""
-    url = make_url(base_url)
-    name = f"etiquette_test_{uuid.uuid4().hex[:16]}"
-    try:
-        connection = psycopg.connect(
-            host=url.host or "127.0.0.1",
-            port=url.port or 5432,
-            user=url.username or "postgres",
-            password=url.password,
-            dbname="postgres",
-            autocommit=True,
-            connect_timeout=10,
-        )
-    except psycopg.OperationalError as error:
-        pytest.fail(f"cannot reach the test PostgreSQL at {POSTGRES_ENV}: {error}")
-    with connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        try:
-            yield url.set(database=name).render_as_string(hide_password=False)
-        finally:
-            connection.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The URL of an empty database of each backend."""
-    if request.param == "sqlite":
-        yield sqlite_url(tmp_path / "data" / "events.db")
-        return
-    base = os.environ.get(POSTGRES_ENV)
-    if not base:
-        pytest.fail(
-            f"{POSTGRES_ENV} is not set: start the test PostgreSQL first with "
-            '`eval "$(scripts/postgres-for-tests.sh)"` (CI always provides it)'
-        )
-    yield from _postgres_database(base)
+__all__ = ["url"]  # the fixture, used by every test here
 
 
 @pytest.fixture
@@ -286,7 +241,7 @@ def test_migrations_idempotent_and_match_the_models(url: str) -> None:
         assert len(second.events()) == 1
         with second.engine.connect() as connection:
             versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
-            assert versions == [("0004",)]
+            assert versions == [("0005",)]
             differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == []
 
