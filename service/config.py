@@ -20,6 +20,7 @@ from etiquette.calibration.config import FitGate
 from etiquette.rules.config import RulesConfig
 from etiquette.service.clips.config import ClipConfig
 from etiquette.service.live.mqtt import MqttConfig
+from etiquette.service.live.uplink_config import UplinkConfig
 from etiquette.service.schedule import Schedule, ScheduleConfig
 from etiquette.service.vocabulary import Language
 from etiquette.settings import Settings
@@ -204,6 +205,11 @@ class SiteConfig(Settings):
     )
     mqtt: MqttConfig | None = Field(
         None, description="Also publish prompts and events to an MQTT broker."
+    )
+    uplink: UplinkConfig | None = Field(
+        None,
+        title="总行上报 Head-office uplink",
+        description="Deliver every stored event and clip entry to head office (store and forward over MQTT). Default: none (the branch stands alone).",
     )
 
     @field_validator("time_zone")

@@ -27,11 +27,13 @@ from etiquette.service.api.today import today_router
 from etiquette.service.cameras.event_keeper import EventKeeper
 from etiquette.service.cameras.runner import SpawnRunner, spawn_runner
 from etiquette.service.cameras.supervisor import Supervisor
+from etiquette.service.cameras.uplink_status import branch_status, clip_file
 from etiquette.service.config import SiteConfig
 from etiquette.service.live.hub import Hub
 from etiquette.service.live.mqtt import MqttPublisher
 from etiquette.service.live.speech import PromptVoice, SpeechError
 from etiquette.service.live.state import LiveState
+from etiquette.service.live.uplink import Uplink
 from etiquette.service.store.events import EventStore
 
 log = logging.getLogger(__name__)
@@ -90,7 +92,7 @@ def build_service(site: SiteConfig, spawn: SpawnRunner = spawn_runner) -> Servic
             load_camera(camera.camera_file)
     private_data_dir(site)
     site = with_saved_calibrations(site)
-    store = EventStore(site.database_url())
+    store = EventStore(site.database_url(), uplink=site.uplink is not None)
     live, hub = LiveState(), Hub()
     audio_dir = site.storage.data_dir / "prompts"
     voice: PromptVoice | None = None
@@ -102,12 +104,24 @@ def build_service(site: SiteConfig, spawn: SpawnRunner = spawn_runner) -> Servic
     mqtt = MqttPublisher(site.mqtt) if site.mqtt is not None else None
     events = EventKeeper(site, store, live, hub, voice, mqtt)
     supervisor = Supervisor(site, store, live, events, spawn)
+    uplink = (
+        None
+        if site.uplink is None
+        else Uplink(
+            site.uplink,
+            store.outbox,
+            lambda: branch_status(site, live),
+            lambda clip_id: clip_file(site, store, clip_id),
+        )
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         hub.attach(asyncio.get_running_loop())
         if mqtt is not None:
             mqtt.start()
+        if uplink is not None:
+            uplink.start()
         supervisor.start()
         try:
             yield
@@ -115,6 +129,8 @@ def build_service(site: SiteConfig, spawn: SpawnRunner = spawn_runner) -> Servic
             supervisor.stop()
             if mqtt is not None:
                 mqtt.stop()
+            if uplink is not None:
+                uplink.stop()
             store.close()
 
     app = create_app(site, store, live)
