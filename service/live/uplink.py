@@ -186,11 +186,11 @@ class Uplink:
         if self._resend.is_set() or stalled:
             self._resend.clear()
             self._sent, self._progress_at, self._went_back_at = self._acked, now, now
-        self._send_entries()
-        self._answer_clip_requests()
         if now - self._status_at >= self.config.heartbeat_s:
             self._status_at = now
-            self._publish_status()
+            self._publish_status()  # first after connecting: head office learns the zone
+        self._send_entries()
+        self._answer_clip_requests()
 
     def _take_confirmation(self) -> None:
         with self._lock:

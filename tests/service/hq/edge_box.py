@@ -1,0 +1,56 @@
+"""A branch box for the end-to-end test, as its own process (so that it can be killed):
+stores ``count`` events over two cameras at ``rate`` a second into its SQLite store with an
+uplink, and delivers them through :class:`Uplink` until it is stopped or killed.
+
+    python -m tests.service.hq.edge_box DB BRANCH PORT CA_FILE COUNT RATE
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+from etiquette.service.live.uplink import Uplink
+from etiquette.service.live.uplink_config import UplinkConfig
+from etiquette.service.live.uplink_protocol import BranchStatus
+from etiquette.service.store.events import EventStore, sqlite_url
+from tests import factories
+
+BASE_TIME = 1_780_000_000.0
+
+
+def main(db: str, branch: str, port: str, ca_file: str, count: str, rate: str) -> None:
+    store = EventStore(sqlite_url(Path(db)), uplink=True)
+    config = UplinkConfig(
+        branch=branch,
+        host="127.0.0.1",
+        port=int(port),
+        ca_file=Path(ca_file),
+        max_rate=400,
+        window=100,
+        ack_timeout_s=3,
+        heartbeat_s=1,
+    )
+    uplink = Uplink(config, store.outbox, lambda: BranchStatus(online=True, site=branch))
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    uplink.start()
+    stored = len(store.events(limit=1_000_000))  # a restarted box carries on where it was
+    for number in range(stored, int(count)):
+        if stop.is_set():
+            break
+        camera = ("lobby", "counter")[number % 2]
+        store.add_event(camera, factories.arrival(BASE_TIME + number, track=number))
+        print(f"stored {number + 1}", flush=True)
+        time.sleep(1.0 / float(rate))
+    print("all stored", flush=True)
+    stop.wait()
+    uplink.stop()
+    store.close()
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
