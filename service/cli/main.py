@@ -25,6 +25,7 @@ from etiquette.service.cli.calibrate import CALIBRATE
 from etiquette.service.cli.commands import CliError, Command, add_commands
 from etiquette.service.cli.demo import DEMO
 from etiquette.service.cli.eval import EVAL, EvalError
+from etiquette.service.cli.hq import HQ, HQ_TOKEN
 from etiquette.service.cli.models import MODELS
 from etiquette.service.cli.serve import REPORT, SERVE, TOKEN
 from etiquette.service.cli.soak import BENCH_SOAK
@@ -265,6 +266,8 @@ COMMANDS = (
     TOKEN,
     SERVE,
     REPORT,
+    HQ,
+    HQ_TOKEN,
     EVAL,
     MODELS,
 )

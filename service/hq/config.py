@@ -60,6 +60,10 @@ class HqConfig(Settings):
     model_config = ConfigDict(frozen=True)
 
     name: str = Field("总行 Head office", description="What the pages call this service.")
+    time_zone: str | None = Field(
+        None,
+        description="Head office's time zone for its pages (an IANA name such as Asia/Shanghai); each branch's report is in the branch's own zone. Default: the server's.",
+    )
     database_url: str = Field(
         "",
         description=f"PostgreSQL URL (postgresql+psycopg://user@host:5432/db); {HQ_DATABASE_URL_ENV} overrides it.",

@@ -237,9 +237,7 @@ class HqStore:
                     log.warning("branch %s sent an unknown time zone %r", branch, status.time_zone)
         with self.sessions.begin() as session:
             self._known_branch(session, branch)
-            session.execute(
-                update(BranchRow).where(BranchRow.id == branch).values(**values)
-            )
+            session.execute(update(BranchRow).where(BranchRow.id == branch).values(**values))
 
     def load_zones(self) -> None:
         with self.sessions() as session:
