@@ -7,6 +7,7 @@ uplink, and delivers them through :class:`Uplink` until it is stopped or killed.
 
 from __future__ import annotations
 
+import shutil
 import signal
 import sys
 import threading
@@ -17,9 +18,34 @@ from etiquette.service.live.uplink import Uplink
 from etiquette.service.live.uplink_config import UplinkConfig
 from etiquette.service.live.uplink_protocol import BranchStatus
 from etiquette.service.store.events import EventStore, sqlite_url
+from etiquette.service.store.models import NewClip
 from tests import factories
 
 BASE_TIME = 1_780_000_000.0
+SAMPLE = Path(__file__).resolve().parents[3] / "service/offline/samples/intel_asl_counter.mp4"
+
+
+def keep_clip(store: EventStore, folder: Path, start: float) -> None:
+    """A coaching clip of the first arrival: a real MP4 (the bundled counter sample)."""
+    (folder / "lobby").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(SAMPLE, folder / "lobby" / "first.mp4")
+    store.clips.add(
+        "lobby",
+        NewClip(
+            reason="missed_greeting",
+            event_type="customer_arrived",
+            track=0,
+            role="customer",
+            verdict=None,
+            post=None,
+            event_start=start,
+            clip_start=start - 3,
+            duration_s=6.0,
+            file="lobby/first.mp4",
+            size_bytes=SAMPLE.stat().st_size,
+            summary="未迎宾 missed greeting",
+        ),
+    )
 
 
 def main(db: str, branch: str, port: str, ca_file: str, count: str, rate: str) -> None:
@@ -34,7 +60,13 @@ def main(db: str, branch: str, port: str, ca_file: str, count: str, rate: str) -
         ack_timeout_s=3,
         heartbeat_s=1,
     )
-    uplink = Uplink(config, store.outbox, lambda: BranchStatus(online=True, site=branch))
+    clips = Path(db).parent / f"clips-{branch}"
+    uplink = Uplink(
+        config,
+        store.outbox,
+        lambda: BranchStatus(online=True, site=branch, time_zone="Asia/Shanghai"),
+        lambda clip_id: clips / store.clips.get(clip_id).file if store.clips.get(clip_id) else None,
+    )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     uplink.start()
@@ -43,7 +75,10 @@ def main(db: str, branch: str, port: str, ca_file: str, count: str, rate: str) -
         if stop.is_set():
             break
         camera = ("lobby", "counter")[number % 2]
-        store.add_event(camera, factories.arrival(BASE_TIME + number, track=number))
+        event = factories.arrival(BASE_TIME + number, track=number)
+        store.add_event(camera, event)
+        if number == 0:
+            keep_clip(store, clips, event.start)
         print(f"stored {number + 1}", flush=True)
         time.sleep(1.0 / float(rate))
     print("all stored", flush=True)

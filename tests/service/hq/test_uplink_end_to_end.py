@@ -24,6 +24,7 @@ from etiquette.service.live.uplink_config import UPLINK_PASSWORD_ENV
 from tests.live_service import free_port
 from tests.mosquitto_tls import TlsBroker, tls_broker
 from tests.postgres import postgres_base_url, postgres_database
+from tests.service.hq.edge_box import SAMPLE
 
 BRANCHES = ("b1", "b2", "b3")
 COUNT = 150
@@ -124,8 +125,13 @@ def test_every_event_reaches_head_office_once_in_order_through_outages_and_a_kil
         wait_for("every event at head office", all_in, timeout=90.0)
         wait_for(
             "every outbox confirmed",
-            lambda: all(box.outbox()[1] == box.outbox()[0] == COUNT for box in boxes),
+            lambda: all(box.outbox()[1] == box.outbox()[0] == COUNT + 1 for box in boxes),
         )
+        # Only metadata crossed so far; the clip itself comes when someone asks for it.
+        streams = ingest.clip_streams("b1", 1)
+        assert len(streams) == 1 and not list((tmp_path / "clips").glob("**/*.mp4"))
+        fetched = ingest.fetch_clip("b1", streams[0], 1)
+        assert fetched.read_bytes() == SAMPLE.read_bytes()
     finally:
         for box in boxes:
             box.signal(signal.SIGTERM)
@@ -135,6 +141,7 @@ def test_every_event_reaches_head_office_once_in_order_through_outages_and_a_kil
         arrived = connection.execute(
             text("SELECT branch, camera, edge_id FROM hq_events ORDER BY id")
         ).all()
+        zones = connection.execute(text("SELECT time_zone FROM hq_branches")).all()
         days = connection.execute(
             text("SELECT branch, sum(arrivals) FROM hq_daily GROUP BY branch")
         ).all()
@@ -149,3 +156,4 @@ def test_every_event_reaches_head_office_once_in_order_through_outages_and_a_kil
             at_branch = [edge_id for cam, edge_id in box.events() if cam == camera]
             assert at_hq == at_branch  # in the order the branch stored them
     assert dict(days) == dict.fromkeys(BRANCHES, COUNT)  # the daily figures count each once
+    assert set(zones) == {("Asia/Shanghai",)}  # the boxes' status arrived
