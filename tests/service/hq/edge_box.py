@@ -48,6 +48,11 @@ def keep_clip(store: EventStore, folder: Path, start: float) -> None:
     )
 
 
+def clip_path(store: EventStore, folder: Path, clip_id: int) -> Path | None:
+    clip = store.clips.get(clip_id)
+    return None if clip is None else folder / clip.file
+
+
 def main(db: str, branch: str, port: str, ca_file: str, count: str, rate: str) -> None:
     store = EventStore(sqlite_url(Path(db)), uplink=True)
     config = UplinkConfig(
@@ -65,7 +70,7 @@ def main(db: str, branch: str, port: str, ca_file: str, count: str, rate: str) -
         config,
         store.outbox,
         lambda: BranchStatus(online=True, site=branch, time_zone="Asia/Shanghai"),
-        lambda clip_id: clips / store.clips.get(clip_id).file if store.clips.get(clip_id) else None,
+        lambda clip_id: clip_path(store, clips, clip_id),
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
