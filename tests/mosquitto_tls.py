@@ -29,6 +29,7 @@ def mosquitto_program() -> str:
 
 def make_certificates(folder: Path) -> tuple[Path, Path, Path]:
     """A throw-away CA and a server certificate for 127.0.0.1 signed by it (openssl)."""
+    folder.mkdir(parents=True, exist_ok=True)
     ca_key, ca, key, request, cert = (
         folder / name for name in ("ca.key", "ca.pem", "server.key", "server.csr", "server.pem")
     )
