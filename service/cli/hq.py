@@ -54,7 +54,10 @@ def _token_arguments(parser: argparse.ArgumentParser) -> None:
     _config_argument(parser)
     parser.add_argument("--role", required=True, choices=HQ_ROLES, help="what the token sees")
     parser.add_argument("--name", required=True, help="who uses it, e.g. east-region-manager")
-    parser.add_argument("--scope", help="the region's id (role region) or branch's id (branch)")
+    parser.add_argument(
+        "--scope",
+        help="role region: the region as HQ.yaml names it (e.g. 华东区); role branch: its id",
+    )
 
 
 HQ = Command(

@@ -16,7 +16,13 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 from fastapi import FastAPI, HTTPException, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
 from markupsafe import Markup
 
 from etiquette.service.api.app import SecurityHeaders
@@ -43,17 +49,15 @@ def _pages() -> jinja2.Environment:
 
 
 def spark(values: list[float | None]) -> Markup:
-    """A small inline SVG line of daily rates (gaps where a day had nothing judged)."""
-    width, height, step = 120, 24, 120 / max(1, len(values) - 1)
+    """A small inline SVG line of daily rates, a dot per day with something judged."""
+    width, height, step = 120, 24, 116 / max(1, len(values) - 1)
     points = [
-        f"{k * step:.1f},{height - 2 - v * (height - 4):.1f}"
-        for k, v in enumerate(values)
-        if v is not None
+        (2 + k * step, height - 3 - v * (height - 6)) for k, v in enumerate(values) if v is not None
     ]
-    line = (
-        f'<polyline fill="none" stroke="#7a1f1f" stroke-width="1.5" points="{" ".join(points)}"/>'
-    )
-    return Markup(f'<svg width="{width}" height="{height}" role="img">{line}</svg>')
+    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+    dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2" fill="#7a1f1f"/>' for x, y in points)
+    shape = f'<polyline fill="none" stroke="#7a1f1f" stroke-width="1.5" points="{line}"/>{dots}'
+    return Markup(f'<svg width="{width}" height="{height}" role="img">{shape}</svg>')
 
 
 class HqApp:
@@ -119,9 +123,16 @@ def create_hq_app(config: HqConfig, store: HqStore, ingest: Ingest | None) -> Fa
     app.add_middleware(SecurityHeaders)
 
     @app.get("/health")
-    def health() -> dict[str, Any]:
+    def health() -> JSONResponse:
         connected = ingest is not None and ingest.connected.is_set()
-        return {"status": "ok" if connected else "degraded", "broker": connected}
+        body: dict[str, Any] = {"status": "ok" if connected else "degraded", "broker": connected}
+        if not connected:
+            body["problems"] = [
+                "总行未连接消息服务器，网点数据暂不能收取；请检查 broker 设置与网络 "
+                "head office is not connected to the broker: check broker.host, port, TLS and "
+                "its password"
+            ]
+        return JSONResponse(body, status_code=200 if connected else 503)
 
     @app.get("/api/ranking")
     def api_ranking(

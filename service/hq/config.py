@@ -51,7 +51,10 @@ class KnownBranch(Settings):
 
     id: str = Field(description="The branch's uplink.branch.")
     name: str = Field(description="Its name, for people (e.g. 浦东支行).")
-    region: str | None = Field(None, description="Its region's id (region tokens see these).")
+    region: str | None = Field(
+        None,
+        description="Its region as people read it (e.g. 华东区); a region token's --scope names it.",
+    )
 
 
 class HqConfig(Settings):

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import uvicorn
 from fastapi import FastAPI
 
+from etiquette.service.api.log_redaction import uvicorn_log_config
 from etiquette.service.hq.app import create_hq_app
 from etiquette.service.hq.config import HqConfig
 from etiquette.service.hq.db import HqStore
@@ -40,4 +41,10 @@ def build_hq(config: HqConfig) -> tuple[FastAPI, HqStore, Ingest]:
 def run_hq(config: HqConfig) -> None:
     app, _, _ = build_hq(config)
     log.info("head office on http://%s:%d", config.server.host, config.server.port)
-    uvicorn.run(app, host=config.server.host, port=config.server.port, access_log=False)
+    uvicorn.run(
+        app,
+        host=config.server.host,
+        port=config.server.port,
+        access_log=False,
+        log_config=uvicorn_log_config(),
+    )
