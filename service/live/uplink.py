@@ -27,6 +27,7 @@ import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
+from prometheus_client import Gauge
 from pydantic import ValidationError
 
 from etiquette.service.live.mqtt import set_nodelay
@@ -46,6 +47,7 @@ KEEPALIVE_S = 30
 IDLE_WAIT_S = 0.2
 GAP_PAUSE_S = 1.0
 MAX_CLIP_BYTES = 64 * 1024 * 1024  # a coaching clip is a few MB; never send a runaway file
+BACKLOG = Gauge("etiquette_uplink_backlog", "Outbox entries head office has not confirmed yet")
 StatusSource = Callable[[], BranchStatus]
 ClipSource = Callable[[int], Path | None]
 
@@ -226,6 +228,7 @@ class Uplink:
 
     def _publish_status(self) -> None:
         state = self.outbox.state()
+        BACKLOG.set(state.backlog)
         status = self._status().model_copy(
             update={
                 "online": True,
