@@ -2,7 +2,7 @@
 stores ``count`` events over two cameras at ``rate`` a second into its SQLite store with an
 uplink, and delivers them through :class:`Uplink` until it is stopped or killed.
 
-    python -m tests.service.hq.edge_box DB BRANCH PORT CA_FILE COUNT RATE
+    python -m tests.service.hq.edge_box DB BRANCH PORT CA_FILE COUNT RATE [MAX_RATE]
 """
 
 from __future__ import annotations
@@ -53,14 +53,16 @@ def clip_path(store: EventStore, folder: Path, clip_id: int) -> Path | None:
     return None if clip is None else folder / clip.file
 
 
-def main(db: str, branch: str, port: str, ca_file: str, count: str, rate: str) -> None:
+def main(
+    db: str, branch: str, port: str, ca_file: str, count: str, rate: str, max_rate: str = "400"
+) -> None:
     store = EventStore(sqlite_url(Path(db)), uplink=True)
     config = UplinkConfig(
         branch=branch,
         host="127.0.0.1",
         port=int(port),
         ca_file=Path(ca_file),
-        max_rate=400,
+        max_rate=float(max_rate),
         window=100,
         ack_timeout_s=3,
         heartbeat_s=1,

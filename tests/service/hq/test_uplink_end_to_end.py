@@ -38,14 +38,24 @@ def hq_url() -> Iterator[str]:
 
 
 class Box:
-    def __init__(self, folder: Path, branch: str, broker: TlsBroker) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        branch: str,
+        broker: TlsBroker,
+        count: int = COUNT,
+        rate: float = RATE,
+        max_rate: float = 400.0,
+    ) -> None:
         self.db, self.branch, self.broker = folder / f"{branch}.db", branch, broker
+        self.count, self.rate, self.max_rate = count, rate, max_rate
         self.log = folder / f"{branch}.log"
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         command = [sys.executable, "-m", "tests.service.hq.edge_box", str(self.db), self.branch]
-        command += [str(self.broker.port), str(self.broker.ca), str(COUNT), str(RATE)]
+        command += [str(self.broker.port), str(self.broker.ca), str(self.count), str(self.rate)]
+        command += [str(self.max_rate)]
         env = {**os.environ, UPLINK_PASSWORD_ENV: f"pw-{self.branch}"}
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
@@ -65,6 +75,12 @@ class Box:
     def events(self) -> list[tuple[str, int]]:
         with sqlite3.connect(self.db) as connection:
             return list(connection.execute("SELECT camera, id FROM events ORDER BY id"))
+
+    def cpu_s(self) -> float:
+        """The box process's CPU time so far (user + system)."""
+        assert self.process is not None
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def signal(self, number: int) -> None:
         assert self.process is not None
@@ -162,3 +178,45 @@ def test_every_event_reaches_head_office_once_in_order_through_outages_and_a_kil
             assert at_hq == at_branch  # in the order the branch stored them
     assert dict(days) == dict.fromkeys(BRANCHES, COUNT)  # the daily figures count each once
     assert set(zones) == {("Asia/Shanghai",)}  # the boxes' status arrived
+
+
+LONG_OUTAGE = 3000  # a busy branch's entries of some 6 hours
+CATCH_UP_RATE = 500.0
+
+
+def test_a_long_outage_is_caught_up_at_the_bounded_rate(
+    tmp_path: Path, hq_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The box stores a long outage's entries with no broker; once the link is back they all
+    arrive, never faster than uplink.max_rate. Prints what catching up cost the box."""
+    broker = tls_broker(tmp_path, free_port(), {"hq": "pw-hq", "b1": "pw-b1"})
+    box = Box(tmp_path, "b1", broker, count=LONG_OUTAGE, rate=10_000, max_rate=CATCH_UP_RATE)
+    box.start()
+    try:
+        wait_for("the outage's entries", lambda: box.stored() == LONG_OUTAGE, timeout=120)
+        assert box.outbox() == (LONG_OUTAGE + 1, 0)  # nothing confirmed: no broker yet
+        monkeypatch.setenv(HQ_MQTT_PASSWORD_ENV, "pw-hq")
+        store = HqStore(hq_url)
+        config = HqConfig(broker=HqBroker(port=broker.port, ca_file=broker.ca))
+        ingest = Ingest(config, store)
+        cpu_before = box.cpu_s()
+        broker.start()
+        ingest.start()
+        began = time.monotonic()
+        wait_for("the catch-up", lambda: box.outbox()[1] == LONG_OUTAGE + 1, timeout=120)
+        took = time.monotonic() - began
+        cpu = box.cpu_s() - cpu_before
+        ingest.stop()
+        with store.engine.connect() as connection:
+            kept = connection.execute(text("SELECT count(DISTINCT edge_id) FROM hq_events")).one()
+        store.close()
+    finally:
+        box.signal(signal.SIGTERM)
+        broker.stop()
+    print(
+        f"caught up {LONG_OUTAGE + 1} entries in {took:.1f} s at max_rate {CATCH_UP_RATE:.0f}/s; "
+        f"box CPU {cpu:.2f} s ({1000 * cpu / (LONG_OUTAGE + 1):.2f} ms an entry)"
+    )
+    assert kept[0] == LONG_OUTAGE
+    # The rate bound: never faster than max_rate (after the first burst of at most 50).
+    assert took >= (LONG_OUTAGE + 1 - 50) / CATCH_UP_RATE
