@@ -46,6 +46,32 @@ def cmd_hq_token_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_hq_token_list(args: argparse.Namespace) -> int:
+    store = _store(_config(args))
+    try:
+        for row in store.tokens():
+            print(f"{row.name}\t{row.role}\t{row.scope or ''}")
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_hq_token_revoke(args: argparse.Namespace) -> int:
+    store = _store(_config(args))
+    try:
+        if not store.revoke_token(args.name):
+            raise CliError(f"no token named {args.name!r}; `etiquette hq-token list` shows them")
+    finally:
+        store.close()
+    print(f"revoked {args.name}")
+    return 0
+
+
+def _revoke_arguments(parser: argparse.ArgumentParser) -> None:
+    _config_argument(parser)
+    parser.add_argument("--name", required=True, help="the token's name, as `hq-token list` shows")
+
+
 def _config_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", required=True, help="the head-office file (HQ.yaml)")
 
@@ -79,5 +105,16 @@ HQ_TOKEN = CommandGroup(
             run=cmd_hq_token_create,
             arguments=_token_arguments,
         ),
+        Command(
+            "list",
+            help="list tokens: name, role, scope",
+            run=cmd_hq_token_list,
+            arguments=_config_argument,
+        ),
+        Command(
+            "revoke", help="delete a token", run=cmd_hq_token_revoke, arguments=_revoke_arguments
+        ),
     ),
+    description="Tokens for head office's API and pages. Only a hash is stored: the token is "
+    "shown once, when created.",
 )

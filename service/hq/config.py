@@ -106,8 +106,10 @@ def load_hq(path: Path) -> HqConfig:
         raise HqConfigError(
             f"{path}: cannot read the head-office file ({error.strerror})"
         ) from None
-    except yaml.YAMLError as error:
-        raise HqConfigError(f"{path}: not valid YAML ({error})") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        raise HqConfigError(f"{path}: not valid YAML ({str(error).splitlines()[0]})") from None
+    if not isinstance(data, dict):
+        raise HqConfigError(f"{path}: expected a mapping with database_url, broker, ...")
     try:
         config = HqConfig.model_validate(data)
     except ValidationError as error:

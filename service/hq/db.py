@@ -296,6 +296,18 @@ class HqStore:
             )
         return token
 
+    def tokens(self) -> list[HqTokenRow]:
+        with self.sessions() as session:
+            return list(session.scalars(select(HqTokenRow).order_by(HqTokenRow.name)))
+
+    def revoke_token(self, name: str) -> bool:
+        with self.sessions.begin() as session:
+            row = session.get(HqTokenRow, name.strip())
+            if row is None:
+                return False
+            session.delete(row)
+            return True
+
     def token(self, token: str) -> HqTokenRow | None:
         if not token:
             return None
