@@ -11,11 +11,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
-from etiquette.rules.events import parse_event
 from etiquette.service.hq.db import HqStore
 from etiquette.service.hq.models import DAILY_COUNTS, BranchRow, DailyRow, HqClipRow, HqEventRow
 from etiquette.service.hq.tally import bows_rate, on_time_rate, rate
-from etiquette.service.store.models import StoredEvent
+from etiquette.service.store.models import StoredEvent, event_of
 
 
 class Scope(BaseModel):
@@ -166,19 +165,7 @@ def branch_events(
             camera=row.camera,
             post=row.post,
             created_at=row.created_at,
-            event=parse_event(
-                {
-                    "type": row.type,
-                    "phase": row.phase,
-                    "track": row.track,
-                    "role": row.role,
-                    "start": row.start,
-                    "end": row.end,
-                    "peak": row.peak,
-                    "values": row.values,
-                    "verdict": row.verdict,
-                }
-            ),
+            event=event_of(row),
         )
         for row in rows
     ]

@@ -80,10 +80,15 @@ class MqttConfig(Settings):
     @field_validator("topic_prefix")
     @classmethod
     def _valid_prefix(cls, value: str) -> str:
-        value = value.strip("/")
-        if not value or "+" in value or "#" in value:
-            raise ValueError("topic_prefix must be non-empty and contain no MQTT wildcards (+, #)")
-        return value
+        return valid_topic_prefix(value)
+
+
+def valid_topic_prefix(value: str) -> str:
+    """A topic prefix without its outer slashes; refused when empty or with wildcards."""
+    value = value.strip("/")
+    if not value or "+" in value or "#" in value:
+        raise ValueError("topic_prefix must be non-empty and contain no MQTT wildcards (+, #)")
+    return value
 
 
 def topic_for(config: MqttConfig, message: LiveMessage) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pydantic import ConfigDict, Field, field_validator
 
+from etiquette.service.live.mqtt import valid_topic_prefix
 from etiquette.settings import Settings
 
 UPLINK_PASSWORD_ENV = "ETIQUETTE_UPLINK_PASSWORD"
@@ -78,7 +79,4 @@ class UplinkConfig(Settings):
     @field_validator("topic_prefix")
     @classmethod
     def _prefix(cls, value: str) -> str:
-        value = value.strip("/")
-        if not value or "+" in value or "#" in value:
-            raise ValueError("topic_prefix must be non-empty and contain no MQTT wildcards (+, #)")
-        return value
+        return valid_topic_prefix(value)

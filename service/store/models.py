@@ -7,7 +7,7 @@ only map them. Keep the two in step: a change here needs a new migration.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import (
@@ -162,22 +162,44 @@ class StoredEvent(BaseModel):
 
     @classmethod
     def from_row(cls, row: EventRow) -> StoredEvent:
-        event = parse_event(
-            {
-                "type": row.type,
-                "phase": row.phase,
-                "track": row.track,
-                "role": row.role,
-                "start": row.start,
-                "end": row.end,
-                "peak": row.peak,
-                "values": row.values,
-                "verdict": row.verdict,
-            }
-        )
         return cls(
-            id=row.id, camera=row.camera, post=row.post, created_at=utc(row.created_at), event=event
+            id=row.id,
+            camera=row.camera,
+            post=row.post,
+            created_at=utc(row.created_at),
+            event=event_of(row),
         )
+
+
+class EventColumns(Protocol):
+    """A table row holding an event's own columns (the edge's events, head office's)."""
+
+    type: str
+    phase: str
+    track: int
+    role: str | None
+    start: float
+    end: float
+    peak: float | None
+    values: dict[str, Any]
+    verdict: str | None
+
+
+def event_of(row: EventColumns) -> Event:
+    """The rules' event a row holds, typed by its kind."""
+    return parse_event(
+        {
+            "type": row.type,
+            "phase": row.phase,
+            "track": row.track,
+            "role": row.role,
+            "start": row.start,
+            "end": row.end,
+            "peak": row.peak,
+            "values": row.values,
+            "verdict": row.verdict,
+        }
+    )
 
 
 class TokenInfo(BaseModel):
