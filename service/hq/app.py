@@ -32,9 +32,18 @@ from etiquette.service.hq.config import HqConfig
 from etiquette.service.hq.db import HqStore
 from etiquette.service.hq.ingest import ClipUnavailableError, Ingest
 from etiquette.service.hq.models import BranchRow, HqClipRow
-from etiquette.service.hq.queries import BranchRank, FleetRow, branch_clips, fleet, ranking
+from etiquette.service.hq.queries import (
+    BankClip,
+    BranchRank,
+    FleetRow,
+    bank_clips,
+    branch_clips,
+    fleet,
+    ranking,
+)
 from etiquette.service.reports.render import report_html
 from etiquette.service.reports.words import change, percent
+from etiquette.service.vocabulary import both
 
 WEB = Path(__file__).resolve().parent / "web"
 ROLE_TEXT = {"head_office": "总行 head office", "region": "区域 region", "branch": "网点 branch"}
@@ -99,6 +108,15 @@ class HqApp:
             **values,
         )
         return HTMLResponse(html)
+
+    def bounds(self, first: date, last: date) -> tuple[float, float]:
+        """The days first..last in head office's zone, as epoch seconds."""
+        start = datetime.combine(first, datetime.min.time(), self.zone)
+        end = datetime.combine(last + timedelta(days=1), datetime.min.time(), self.zone)
+        return start.timestamp(), end.timestamp()
+
+    def clock(self, moment: float) -> str:
+        return datetime.fromtimestamp(moment, self.zone).strftime("%m-%d %H:%M")
 
     def when(self, moment: datetime | None) -> str:
         return "—" if moment is None else moment.astimezone(self.zone).strftime("%m-%d %H:%M:%S")
@@ -169,6 +187,13 @@ def create_hq_app(config: HqConfig, store: HqStore, ingest: Ingest | None) -> Fa
         ).timestamp()
         return [clip.entry for clip in branch_clips(store, row.id, since, until)]
 
+    @app.get("/api/clips")
+    def api_bank_clips(
+        caller: CallerDep, start: DateQuery = None, end: DateQuery = None
+    ) -> list[BankClip]:
+        since, until = hq.bounds(*hq.period(start, end))
+        return bank_clips(store, caller.scope, since, until)
+
     @app.get("/api/branches/{branch}/clips/{clip}/video")
     def api_clip_video(caller: CallerDep, branch: str, clip: int) -> FileResponse:
         return FileResponse(hq.clip_video(caller, branch, clip), media_type="video/mp4")
@@ -231,6 +256,25 @@ def create_hq_app(config: HqConfig, store: HqStore, ingest: Ingest | None) -> Fa
             when=hq.when,
             silent_minutes=round(config.silent_after_s / 60),
             zone=str(hq.zone or "本机 server"),
+        )
+
+    @app.get("/clips", response_class=HTMLResponse, response_model=None)
+    def clips_page(request: Request, start: DateQuery = None, end: DateQuery = None) -> Response:
+        caller = signed_in(request)
+        if caller is None:
+            return to_signin(request)
+        first, last = hq.period(start, end)
+        found = bank_clips(store, caller.scope, *hq.bounds(first, last))
+        return hq.page(
+            "clips.html.j2",
+            caller,
+            "教练片段 Clips",
+            first=first,
+            last=last,
+            examples=[c for c in found if c.example],
+            faults=[c for c in found if not c.example],
+            reason=lambda key: both("clip_reason", key),
+            clock=hq.clock,
         )
 
     @app.get("/branches/{branch}", response_class=HTMLResponse, response_model=None)

@@ -181,6 +181,58 @@ def branch_clips(store: HqStore, branch: str, since: float, until: float) -> lis
         return list(session.scalars(query.order_by(HqClipRow.event_start)))
 
 
+class BankClip(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    branch: str
+    branch_name: str
+    clip: int = Field(description="The clip's id at its branch.")
+    camera: str
+    reason: str
+    event_start: float
+    summary: str
+    example: bool = Field(description="A good example (good_bow, good_guiding), not a fault.")
+
+
+def bank_clips(
+    store: HqStore, scope: Scope, since: float, until: float, limit: int = 50
+) -> list[BankClip]:
+    """Coaching clips across the branches in ``scope``, newest first: good examples and
+    faults, ``limit`` of each."""
+    query = (
+        select(HqClipRow, BranchRow.name)
+        .join(BranchRow, BranchRow.id == HqClipRow.branch)
+        .where(HqClipRow.event_start >= since, HqClipRow.event_start < until)
+    )
+    if scope.region is not None:
+        query = query.where(BranchRow.region == scope.region)
+    if scope.branch is not None:
+        query = query.where(BranchRow.id == scope.branch)
+    found: list[BankClip] = []
+    with store.sessions() as session:
+        for example in (True, False):
+            chosen = HqClipRow.reason.like("good_%")
+            rows = session.execute(
+                query.where(chosen if example else ~chosen)
+                .order_by(HqClipRow.event_start.desc())
+                .limit(limit)
+            )
+            found += [
+                BankClip(
+                    branch=clip.branch,
+                    branch_name=name,
+                    clip=clip.edge_id,
+                    camera=clip.camera,
+                    reason=clip.reason,
+                    event_start=clip.event_start,
+                    summary=str(clip.entry.get("summary", "")),
+                    example=example,
+                )
+                for clip, name in rows
+            ]
+    return found
+
+
 def fleet(store: HqStore, scope: Scope, silent_after_s: float) -> list[FleetRow]:
     cutoff = datetime.now(UTC) - timedelta(seconds=silent_after_s)
     rows = []

@@ -20,7 +20,9 @@ DAY = date(2026, 12, 3)
 MORNING = datetime(2026, 12, 3, 2, 0, tzinfo=UTC).timestamp()
 
 
-def deliver(store: HqStore, branch: str, events: list[Event]) -> None:
+def deliver(store: HqStore, branch: str, events: list[Event], clip: str | None = None) -> None:
+    """The branch's events as its box delivers them, and a clip of the first with ``clip``
+    as its reason."""
     stored = factories.stored(events)
     entries = [
         OutboxEntry(
@@ -33,6 +35,37 @@ def deliver(store: HqStore, branch: str, events: list[Event]) -> None:
         )
         for k, item in enumerate(stored)
     ]
+    if clip is not None:
+        first = stored[0]
+        entry = {
+            "id": 1,
+            "camera": "lobby",
+            "event_id": first.id,
+            "reason": clip,
+            "event_type": first.event.type,
+            "track": first.event.track,
+            "role": None,
+            "verdict": None,
+            "post": None,
+            "event_start": first.event.start,
+            "clip_start": first.event.start - 3,
+            "duration_s": 6.0,
+            "file": "lobby/x.mp4",
+            "size_bytes": 1000,
+            "summary": f"{branch} {clip}",
+            "training": False,
+            "created_at": datetime.now(UTC).isoformat(),
+        }
+        entries.append(
+            OutboxEntry(
+                stream=f"stream-{branch}",
+                seq=len(entries) + 1,
+                kind="clip",
+                camera="lobby",
+                created_at=datetime.now(UTC),
+                body=entry,
+            )
+        )
     store.ingest([(branch, entry) for entry in entries])
 
 
@@ -61,7 +94,9 @@ def seeded_store() -> Iterator[HqStore]:
                 branch,
                 BranchStatus(online=True, site=name, time_zone="Asia/Shanghai", cameras=cameras),
             )
-        deliver(opened, "b1", greeted(MORNING, True, 1) + greeted(MORNING + 60, True, 2))
-        deliver(opened, "b2", greeted(MORNING, True, 1) + greeted(MORNING + 60, False, 2))
+        b1 = greeted(MORNING, True, 1) + greeted(MORNING + 60, True, 2)
+        deliver(opened, "b1", b1, clip="good_bow")
+        b2 = greeted(MORNING + 60, False, 2) + greeted(MORNING, True, 1)
+        deliver(opened, "b2", b2, clip="missed_greeting")
         yield opened
         opened.close()

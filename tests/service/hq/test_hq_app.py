@@ -114,3 +114,20 @@ def test_health_says_when_head_office_is_off_the_broker(client: TestClient) -> N
     answer = client.get("/health")
     assert answer.status_code == 503
     assert answer.json()["broker"] is False and "broker" in answer.json()["problems"][0]
+
+
+def test_trainers_see_good_examples_and_faults_across_their_branches(
+    seeded_store: HqStore, client: TestClient
+) -> None:
+    everyone = seeded_store.create_token("ho", "head_office", None)
+    clips = client.get(f"/api/clips?start={DAY}&end={DAY}", headers=bearer(everyone)).json()
+    assert [(c["branch"], c["reason"], c["example"]) for c in clips] == [
+        ("b1", "good_bow", True),
+        ("b2", "missed_greeting", False),
+    ]
+    south = seeded_store.create_token("south", "region", "华南区")
+    assert client.get(f"/api/clips?start={DAY}&end={DAY}", headers=bearer(south)).json() == []
+    client.cookies.set("etiquette_hq_token", everyone)
+    page = client.get(f"/clips?start={DAY}&end={DAY}").text
+    assert "标准鞠躬（示范）" in page and "未迎宾" in page
+    assert "/branches/b2/clips?clip=1" in page
