@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 KEEPALIVE_S = 30
 IDLE_WAIT_S = 0.2
+MIN_WAIT_S = 0.01
 GAP_PAUSE_S = 1.0
 MAX_CLIP_BYTES = 64 * 1024 * 1024  # a coaching clip is a few MB; never send a runaway file
 BACKLOG = Gauge("etiquette_uplink_backlog", "Outbox entries head office has not confirmed yet")
@@ -164,25 +165,24 @@ class Uplink:
         self.client.disconnect()
         self.client.loop_stop()
 
-    def backlog(self) -> int:
-        return self.outbox.state().backlog
-
     # -- the sending thread ----------------------------------------------------------------
 
     def _run(self) -> None:
         while not self._stopping.is_set():
+            wait = IDLE_WAIT_S
             try:
-                self._step()
+                wait = self._step()
             except Exception:  # the database busy or gone a moment: never end the thread
                 log.exception("uplink step failed; trying again")
                 self._stopping.wait(1.0)
-            self._wake.wait(IDLE_WAIT_S)
+            self._wake.wait(wait)
             self._wake.clear()
 
-    def _step(self) -> None:
+    def _step(self) -> float:
+        """One round; how long to wait for the next (unless woken by a confirmation)."""
         self._take_confirmation()
         if not self.connected.is_set():
-            return
+            return IDLE_WAIT_S
         now = time.monotonic()
         stalled = self._sent > self._acked and now - self._progress_at > self.config.ack_timeout_s
         if self._resend.is_set() or stalled:
@@ -191,8 +191,9 @@ class Uplink:
         if now - self._status_at >= self.config.heartbeat_s:
             self._status_at = now
             self._publish_status()  # first after connecting: head office learns the zone
-        self._send_entries()
+        wait = self._send_entries()
         self._answer_clip_requests()
+        return wait
 
     def _take_confirmation(self) -> None:
         with self._lock:
@@ -210,21 +211,22 @@ class Uplink:
             self._sent, self._went_back_at = self._acked, now
         self._sent = max(self._sent, self._acked)
 
-    def _send_entries(self) -> None:
+    def _send_entries(self) -> float:
+        """Send what the window and the rate allow; how long until more may go."""
         room = self.config.window - (self._sent - self._acked)
         if room <= 0:
-            return
-        granted = self._bucket.take(room)
-        if granted <= 0:
-            return
-        for entry in self.outbox.entries(self._sent, granted):
+            return IDLE_WAIT_S  # a confirmation wakes the thread
+        waiting = self.outbox.entries(self._sent, room)
+        if not waiting:
+            return IDLE_WAIT_S
+        granted = self._bucket.take(len(waiting))
+        if granted > 0 and self._sent == self._acked:
+            self._progress_at = time.monotonic()  # the wait for a confirmation starts now
+        for entry in waiting[:granted]:
             self.client.publish(self._topic("outbox"), entry.model_dump_json(), qos=1)
             self._sent = entry.seq
-        if (
-            self._sent - self._acked < self.config.window
-            and self.outbox.state().last_seq > self._sent
-        ):
-            self._wake.set()  # more is waiting: come back as soon as the rate allows
+        # Come back when the rate allows the next burst (never spin on single tokens).
+        return min(IDLE_WAIT_S, max(MIN_WAIT_S, self._bucket.burst / self._bucket.rate))
 
     def _publish_status(self) -> None:
         state = self.outbox.state()
