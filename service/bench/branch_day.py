@@ -11,7 +11,7 @@ bench-hq`). The rates are a branch's, not a demo's:
 - per camera 20-60 posture lapses a day; 0-12 queue prompts with a staff response in 80 %;
   the opening line-up.
 
-That is about 13 events a customer, ~3,600 a branch-day. Door, queue and guiding events are the
+That is about 13 events a customer, ~3,500 a branch-day. Door, queue and guiding events are the
 lobby camera's; the counter events share the counter cameras (with one camera, all are the
 lobby's)."""
 

@@ -61,7 +61,7 @@ BENCH_HQ = Command(
     run=cmd_bench_hq,
     arguments=_arguments,
     description="Take --branches x --days of synthetic bank-branch days (150-400 customers, "
-    "~3,600 events and the clip entries the recorder would make, over --cameras cameras) into "
+    "~3,500 events and the clip entries the recorder would make, over --cameras cameras) into "
     "a database made for the run on the PostgreSQL server, as the boxes deliver them; time "
     "the ingest, the ranking (query and page) and a branch's drill-down (events and page) "
     "over HTTP, and estimate the database's size per branch-year. One JSON line; exit 1 if "
