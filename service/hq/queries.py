@@ -9,12 +9,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, select
 
 from etiquette.service.hq.db import HqStore
 from etiquette.service.hq.models import DAILY_COUNTS, BranchRow, DailyRow, HqClipRow, HqEventRow
 from etiquette.service.hq.tally import bows_rate, on_time_rate, rate
-from etiquette.service.store.models import StoredEvent, event_of
+from etiquette.service.store.models import StoredEvent
 
 
 class Scope(BaseModel):
@@ -145,12 +145,38 @@ def ranking(store: HqStore, scope: Scope, first: date, last: date) -> list[Branc
     return [BranchRank(rank=k + 1, **row) for k, row in enumerate(rows)]
 
 
+# A stored event as one JSON text made by PostgreSQL, read by pydantic's JSON parser: a day of a
+# branch (~3,500 events) in about half the time of ORM rows, json.loads and validation of
+# dicts. json_build_object writes floats in their shortest exact form, so times round-trip.
+_EVENT_JSON = func.json_build_object(
+    "type", HqEventRow.type,
+    "phase", HqEventRow.phase,
+    "track", HqEventRow.track,
+    "role", HqEventRow.role,
+    "start", HqEventRow.start,
+    "end", HqEventRow.end,
+    "peak", HqEventRow.peak,
+    "values", HqEventRow.values,
+    "verdict", HqEventRow.verdict,
+)  # fmt: skip
+_STORED_JSON = cast(
+    func.json_build_object(
+        "id", HqEventRow.edge_id,
+        "camera", HqEventRow.camera,
+        "post", HqEventRow.post,
+        "created_at", HqEventRow.created_at,
+        "event", _EVENT_JSON,
+    ),
+    Text,
+)  # fmt: skip
+
+
 def branch_events(
     store: HqStore, branch: str, since: float, until: float, types: Sequence[str] | None = None
 ) -> list[StoredEvent]:
     """A branch's events with since <= start < until, as the edge store gives them (ids are
     the branch's), ordered by start."""
-    query = select(HqEventRow).where(
+    query = select(_STORED_JSON).where(
         HqEventRow.branch == branch,
         HqEventRow.started_at >= datetime.fromtimestamp(since, UTC),
         HqEventRow.started_at < datetime.fromtimestamp(until, UTC),
@@ -158,17 +184,8 @@ def branch_events(
     if types is not None:
         query = query.where(HqEventRow.type.in_(list(types)))
     with store.sessions() as session:
-        rows = list(session.scalars(query.order_by(HqEventRow.start, HqEventRow.id)))
-    return [
-        StoredEvent(
-            id=row.edge_id,
-            camera=row.camera,
-            post=row.post,
-            created_at=row.created_at,
-            event=event_of(row),
-        )
-        for row in rows
-    ]
+        found = session.scalars(query.order_by(HqEventRow.start, HqEventRow.id)).all()
+    return [StoredEvent.model_validate_json(text) for text in found]
 
 
 def branch_clips(store: HqStore, branch: str, since: float, until: float) -> list[HqClipRow]:
