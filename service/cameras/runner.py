@@ -165,7 +165,7 @@ def _recorder(
             by_camera_and_day,
             pipeline.engine.config.greeting.door_post,
         ),
-        face_blurrer(clips.config.blur_staff),
+        face_blurrer(clips.config.blur_staff, pipeline.perception.config.threads),
         clips.config,
         on_clip=lambda clip: _send(out, ClipMessage(camera.name, clip)),
         on_pause=lambda reason: _send(out, ClipPauseMessage(camera.name, reason)),
