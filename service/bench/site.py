@@ -47,9 +47,10 @@ class SiteBenchError(Exception):
 class SiteOptions:
     seconds: float = 30.0  # measured, after the warm-up
     warmup_s: float = 5.0  # after every camera is online: models loaded, tracks found
-    threads: int = 2  # onnxruntime threads per network in each runner
+    threads: int = 1  # onnxruntime threads per network in each runner
     min_fps: float = 9.9  # a camera keeps up at this (10 fps offered; 1 % dropped tolerated)
     peer: bool = True  # MediaPipe Tasks on the first clip, for the fps ratio
+    clips: bool = True  # coaching clips on, as shipped (their ring buffer blurs every frame)
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class Window:
     wall_s: float
 
 
-def _site(clips: list[CameraClip], root: Path, threads: int) -> SiteConfig:
+def _site(clips: list[CameraClip], root: Path, options: SiteOptions) -> SiteConfig:
     cameras = [
         {"name": clip.camera, "source": str(clip.path), "loop": True, "replay_speed": 1.0}
         for clip in clips
@@ -72,7 +73,8 @@ def _site(clips: list[CameraClip], root: Path, threads: int) -> SiteConfig:
         {
             "site": "bench-site",
             "cameras": cameras,
-            "perception": {"threads": threads},
+            "perception": {"threads": options.threads},
+            "clips": {"enabled": options.clips},
             "storage": {"data_dir": str(root / "data"), "spill_dir": str(root / "spill")},
             "server": {"host": "127.0.0.1", "port": free_port()},
         }
@@ -155,12 +157,18 @@ def _latency_ms(values: list[float]) -> dict[str, Any]:
 
 
 def _machine(window: Window, memory: MemorySampler) -> dict[str, Any]:
+    """The whole machine's CPU in the window, in cores: ours (the service and its runners)
+    and everything else's (the machine is shared: a busy neighbour shows here)."""
     (busy0, total0), (busy1, total1) = window.machine
+    cores = os.cpu_count() or 1
+    busy = cores * (busy1 - busy0) / (total1 - total0) if total1 > total0 else 0.0
+    ours = sum(end - start for start, end in window.cpu.values()) / window.wall_s
     parent_start, parent_end = window.cpu[PARENT]
-    busy = (busy1 - busy0) / (total1 - total0) if total1 > total0 else None
     return {
-        "cores": os.cpu_count(),
-        "cpu_busy_share": None if busy is None else round(busy, 3),
+        "cores": cores,
+        "busy_cores": round(busy, 2),
+        "our_cores": round(ours, 2),
+        "other_cores": round(max(0.0, busy - ours), 2),
         "service_cpu_share": round((parent_end - parent_start) / window.wall_s, 3),
         "service_memory": memory.median(PARENT),
     }
@@ -168,7 +176,7 @@ def _machine(window: Window, memory: MemorySampler) -> dict[str, Any]:
 
 def run_cameras(clips: list[CameraClip], root: Path, options: SiteOptions) -> dict[str, Any]:
     """The live service with one camera per clip; the figures of one measured window."""
-    site = _site(clips, root, options.threads)
+    site = _site(clips, root, options)
     service = build_service(site)
     log = MessageLog()
     service.supervisor.listeners.append(log)

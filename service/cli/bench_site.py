@@ -20,6 +20,7 @@ def cmd_bench_site(args: argparse.Namespace) -> int:
         threads=args.threads,
         min_fps=args.min_fps,
         peer=not args.no_peer,
+        clips=not args.no_clips,
     )
     data = Path(args.data) if args.data else None
     try:
@@ -52,7 +53,11 @@ def _bench_site_arguments(parser: argparse.ArgumentParser) -> None:
         help="seconds after every camera is online before measuring (5)",
     )
     parser.add_argument(
-        "--threads", type=positive_int, default=2, help="inference threads per network (2)"
+        "--threads",
+        type=positive_int,
+        default=1,
+        help="inference threads per network in each runner (default 1: several runners on "
+        "two cores, 2 threads each only contend)",
     )
     parser.add_argument(
         "--min-fps",
@@ -61,6 +66,11 @@ def _bench_site_arguments(parser: argparse.ArgumentParser) -> None:
         help="fps a camera must process to keep up (9.9 of the 10 offered)",
     )
     parser.add_argument("--no-peer", action="store_true", help="skip the MediaPipe Tasks peer")
+    parser.add_argument(
+        "--no-clips",
+        action="store_true",
+        help="coaching clips off (on by default, as shipped): what their ring buffer costs",
+    )
     parser.add_argument(
         "--data", help="the shared test data (default: $ETIQUETTE_TEST_DATA, ../shared/data)"
     )
