@@ -9,6 +9,7 @@ which every camera keeps up. Beside it, our fps against MediaPipe Tasks on one o
 from __future__ import annotations
 
 import importlib.util
+import multiprocessing
 import os
 import tempfile
 import threading
@@ -212,6 +213,14 @@ def run_cameras(clips: list[CameraClip], root: Path, options: SiteOptions) -> di
     }
 
 
+def _prepared(cameras: int, data: Path, folder: Path) -> list[CameraClip]:
+    """``prepare_clips`` in a child process: the decoded clips (hundreds of MB) would
+    otherwise stay in this process's heap and count as the service's memory."""
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        clips: list[CameraClip] = pool.apply(prepare_clips, (cameras, data, folder))
+    return clips
+
+
 def _peer(clip: CameraClip, threads: int) -> dict[str, Any]:
     """`etiquette bench` on the first camera's clip: ours and MediaPipe Tasks, each in a
     fresh process, every frame as fast as it goes."""
@@ -236,7 +245,7 @@ def bench_site(
     with tempfile.TemporaryDirectory(prefix="etiquette-bench-site-") as folder:
         root = Path(folder)
         (root / "clips").mkdir()
-        clips = prepare_clips(cameras, shared, root / "clips")
+        clips = _prepared(cameras, shared, root / "clips")
         peer = _peer(clips[0], options.threads) if options.peer else None
         runs = []
         for count in range(1 if search else cameras, cameras + 1):
