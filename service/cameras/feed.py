@@ -32,9 +32,11 @@ class ReplaySource:
 
     def frames(self) -> Iterator[Frame]:
         index = 0
+        start = time.time()
         while True:
             source = VideoFileSource(self.path)
-            start = time.time()
+            step = 1.0 / (source.fps() or 25.0)
+            length = 0.0
             for frame in source.frames():
                 due = start + frame.timestamp / self.speed
                 delay = due - time.time()
@@ -42,9 +44,12 @@ class ReplaySource:
                     time.sleep(delay)
                 yield Frame(index, due, frame.image)
                 index += 1
+                length = frame.timestamp + step
             source.close()
             if not self.loop:
                 return
+            # The next round starts one frame after the last, as a camera's frames would.
+            start += length / self.speed
 
     def close(self) -> None:
         return None

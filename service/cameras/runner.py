@@ -74,6 +74,7 @@ class HealthMessage:
     error: str | None
     inference_ms: float = 0.0
     problem: str | None = None  # a fault a person must fix (the camera file), for /health
+    frames: int = 0  # processed since this stream began (with dropped_frames: those offered)
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ def _recorder(
             by_camera_and_day,
             pipeline.engine.config.greeting.door_post,
         ),
-        face_blurrer(clips.config.blur_staff),
+        face_blurrer(clips.config.blur_staff, pipeline.perception.config.threads),
         clips.config,
         on_clip=lambda clip: _send(out, ClipMessage(camera.name, clip)),
         on_pause=lambda reason: _send(out, ClipPauseMessage(camera.name, reason)),
@@ -270,6 +271,7 @@ def _stream(
     """Process frames until the stream ends, stalls or we are told to stop; returns why."""
     latest = LatestFrame(source)
     frames, window_start, last_frame_at = 0, time.monotonic(), None
+    processed = 0
     inference_ms = 0.0
     captions: list[str] = []
     last_view = last_raw = 0.0
@@ -309,6 +311,7 @@ def _stream(
             view = live_view(frame.image, result, pipeline, captions)
             _send(out, FrameMessage(camera.name, view, raw, people_on_floor(result, pipeline)))
         frames += 1
+        processed += 1
         last_frame_at = frame.timestamp
         elapsed = time.monotonic() - window_start
         if elapsed >= HEALTH_EVERY_S:
@@ -322,6 +325,7 @@ def _stream(
                     last_frame_at,
                     None,
                     round(inference_ms, 1),
+                    frames=processed,
                 ),
             )
             frames, window_start = 0, time.monotonic()

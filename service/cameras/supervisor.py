@@ -91,6 +91,9 @@ class Supervisor:
         self.finished: set[str] = set()  # file cameras that played once and ended
         self._retention_lock = threading.Lock()
         self._last_retention = 0.0
+        # Called with each runner message as it is taken from its queue (bench-site times
+        # them); from the runners' reader threads.
+        self.listeners: list[Callable[[object], None]] = []
 
     def start(self) -> None:
         self.events.prepare_prompts()
@@ -224,6 +227,8 @@ class Supervisor:
                 log.exception("camera %s: its message queue broke", runner.name)
                 return
             try:
+                for listener in self.listeners:
+                    listener(message)
                 self._handle(message)
             except Exception:  # one bad message must not stop the service
                 log.exception("could not handle %r", message)

@@ -55,3 +55,11 @@ def positive_centimetres(text: str) -> float:
     if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"{text} must be above 0")
     return value
+
+
+def positive_seconds(text: str) -> float:
+    """argparse type: a duration in seconds, above 0 (and finite)."""
+    value = _number(text, float, "a number of seconds")
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} must be above 0")
+    return value

@@ -22,6 +22,7 @@ from etiquette.service.cameras.backends import BACKENDS, BackendError
 from etiquette.service.cli.arg_types import positive_int, replay_speed
 from etiquette.service.cli.bench_hq import BENCH_HQ
 from etiquette.service.cli.bench_report import BENCH_REPORT
+from etiquette.service.cli.bench_site import BENCH_SITE
 from etiquette.service.cli.calibrate import CALIBRATE
 from etiquette.service.cli.commands import CliError, Command, add_commands
 from etiquette.service.cli.demo import DEMO
@@ -262,6 +263,7 @@ COMMANDS = (
     BENCH_CLIPS,
     BENCH_SOAK,
     BENCH_REPORT,
+    BENCH_SITE,
     BENCH_HQ,
     DEMO,
     CALIBRATE,

@@ -116,6 +116,8 @@ def _is_staff_face(box: tuple[float, float, float, float], staff_faces: list[np.
     return False
 
 
-def face_blurrer(blur_staff: bool = False) -> FaceBlurrer:
+def face_blurrer(blur_staff: bool = False, threads: int = 2) -> FaceBlurrer:
+    """``threads``: the face detector's inference threads (a camera runner passes its
+    perception's, so that several runners do not oversubscribe the cores)."""
     name = "face_detection_full_range"
-    return FaceBlurrer(FaceDetector(OnnxNetwork(name), name), blur_staff=blur_staff)
+    return FaceBlurrer(FaceDetector(OnnxNetwork(name, threads), name), blur_staff=blur_staff)
