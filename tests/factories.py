@@ -21,7 +21,7 @@ from etiquette.rules.events import (
     PromptValues,
     parse_event,
 )
-from etiquette.service.store.models import StoredEvent
+from etiquette.service.store.models import NewClip, StoredEvent
 from etiquette.vision.frame import NUM_JOINTS, People
 
 
@@ -147,6 +147,24 @@ def posture(t: float, off_s: float, post: str | None, track: int = 2) -> Event:
         end=t + off_s,
         values=values,
         verdict="off_standard",
+    )
+
+
+def new_clip(start: float, file: str, size_bytes: int = 1000, track: int = 1) -> NewClip:
+    """A written clip of a customer's arrival with no greeting, as a runner reports it."""
+    return NewClip(
+        reason="missed_greeting",
+        event_type="customer_arrived",
+        track=track,
+        role="customer",
+        verdict=None,
+        post=None,
+        event_start=start,
+        clip_start=start - 3,
+        duration_s=6.0,
+        file=file,
+        size_bytes=size_bytes,
+        summary="未迎宾 missed greeting",
     )
 
 

@@ -56,7 +56,7 @@ def _event(kind: str, t: float, track: int, role: str, values: Any, **more: Any)
     return parse_event({**fields, "end": more.pop("end", t), "values": values, **more})
 
 
-def day_events(rng: random.Random, opens: float, per_day: int) -> list[tuple[str, Event]]:
+def _day_events(rng: random.Random, opens: float, per_day: int) -> list[tuple[str, Event]]:
     """One shift: greeting opportunities at the door (some customers together, a few with no
     verdict), then bows, gestures and posture lapses at both posts up to ``per_day`` events."""
     made: list[tuple[str, Event]] = []
@@ -191,7 +191,7 @@ def write_week(
             )
     for offset in range(days):
         midnight = datetime.combine(first + timedelta(days=offset), datetime.min.time(), zone)
-        made = day_events(rng, midnight.timestamp() + OPENS * 3600, per_day)
+        made = _day_events(rng, midnight.timestamp() + OPENS * 3600, per_day)
         rows = []
         for camera, event in made:
             post = getattr(event.values, "post", None)

@@ -27,7 +27,7 @@ from markupsafe import Markup
 
 from etiquette.service.api.app import SecurityHeaders
 from etiquette.service.hq.auth import COOKIE, Caller, CallerDep, caller_of
-from etiquette.service.hq.branch_report import branch_report
+from etiquette.service.hq.branch_report import branch_report, day_bounds
 from etiquette.service.hq.config import HqConfig
 from etiquette.service.hq.db import HqStore
 from etiquette.service.hq.ingest import ClipUnavailableError, Ingest
@@ -111,9 +111,7 @@ class HqApp:
 
     def bounds(self, first: date, last: date) -> tuple[float, float]:
         """The days first..last in head office's zone, as epoch seconds."""
-        start = datetime.combine(first, datetime.min.time(), self.zone)
-        end = datetime.combine(last + timedelta(days=1), datetime.min.time(), self.zone)
-        return start.timestamp(), end.timestamp()
+        return day_bounds(first, last, self.zone)
 
     def clock(self, moment: float) -> str:
         return datetime.fromtimestamp(moment, self.zone).strftime("%m-%d %H:%M")
@@ -181,10 +179,7 @@ def create_hq_app(config: HqConfig, store: HqStore, ingest: Ingest | None) -> Fa
     ) -> list[dict[str, Any]]:
         row = hq.branch(caller, branch)
         first, last = hq.period(start, end)
-        since = datetime.combine(first, datetime.min.time(), store.zone_of(row.id)).timestamp()
-        until = datetime.combine(
-            last + timedelta(days=1), datetime.min.time(), store.zone_of(row.id)
-        ).timestamp()
+        since, until = day_bounds(first, last, store.zone_of(row.id))
         return [clip.entry for clip in branch_clips(store, row.id, since, until)]
 
     @app.get("/api/clips")

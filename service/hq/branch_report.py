@@ -4,9 +4,8 @@ the branch delivered, with the branch's settings from its last status."""
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from datetime import time as clock
-from zoneinfo import ZoneInfo
 
 from etiquette.service.hq.db import HqStore
 from etiquette.service.hq.models import BranchRow
@@ -18,8 +17,9 @@ from etiquette.service.reports.shift import OUTCOMES, SETTLE_MARGIN_S, build_rep
 GREETING_SETTLE_S = 6.0 + SETTLE_MARGIN_S  # the deck's window and grouping, as the branch's
 
 
-def day_bounds(first: date, last: date, zone: ZoneInfo) -> tuple[float, float]:
-    """Epoch seconds of the start of ``first`` and the end of ``last`` in ``zone``."""
+def day_bounds(first: date, last: date, zone: tzinfo | None) -> tuple[float, float]:
+    """Epoch seconds of the start of ``first`` and the end of ``last`` in ``zone`` (None:
+    the server's)."""
     start = datetime.combine(first, clock(), zone)
     end = datetime.combine(last + timedelta(days=1), clock(), zone)
     return start.timestamp(), end.timestamp()

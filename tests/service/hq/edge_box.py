@@ -18,7 +18,6 @@ from etiquette.service.live.uplink import Uplink
 from etiquette.service.live.uplink_config import UplinkConfig
 from etiquette.service.live.uplink_protocol import BranchStatus
 from etiquette.service.store.events import EventStore, sqlite_url
-from etiquette.service.store.models import NewClip
 from tests import factories
 
 BASE_TIME = 1_780_000_000.0
@@ -29,23 +28,8 @@ def keep_clip(store: EventStore, folder: Path, start: float) -> None:
     """A coaching clip of the first arrival: a real MP4 (the bundled counter sample)."""
     (folder / "lobby").mkdir(parents=True, exist_ok=True)
     shutil.copyfile(SAMPLE, folder / "lobby" / "first.mp4")
-    store.clips.add(
-        "lobby",
-        NewClip(
-            reason="missed_greeting",
-            event_type="customer_arrived",
-            track=0,
-            role="customer",
-            verdict=None,
-            post=None,
-            event_start=start,
-            clip_start=start - 3,
-            duration_s=6.0,
-            file="lobby/first.mp4",
-            size_bytes=SAMPLE.stat().st_size,
-            summary="未迎宾 missed greeting",
-        ),
-    )
+    size = SAMPLE.stat().st_size
+    store.clips.add("lobby", factories.new_clip(start, "lobby/first.mp4", size, track=0))
 
 
 def clip_path(store: EventStore, folder: Path, clip_id: int) -> Path | None:

@@ -22,20 +22,7 @@ def arrival(start: float) -> Event:
 
 
 def clip_for(start: float) -> NewClip:
-    return NewClip(
-        reason="missed_greeting",
-        event_type="customer_arrived",
-        track=1,
-        role="customer",
-        verdict=None,
-        post=None,
-        event_start=start,
-        clip_start=start - 3,
-        duration_s=6.0,
-        file=f"lobby/clip_{start}.mp4",
-        size_bytes=1000,
-        summary="未迎宾",
-    )
+    return factories.new_clip(start, file=f"lobby/clip_{start}.mp4")
 
 
 def test_events_and_clips_are_queued_in_order_with_their_ids(url: str) -> None:
